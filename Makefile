@@ -1,0 +1,58 @@
+# Two commands do all the set-up on a fresh machine: `make test` and `make demo`.
+# Each creates .venv when missing and installs the pinned versions from requirements/lock.txt.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+export AIRFLOW_HOME ?= $(CURDIR)/.airflow/home
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+
+.PHONY: install lint typecheck test test-fast demo emulator bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(BIN)/uv: $(BIN)/python
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+# Reinstall only when the lock or the project metadata changed.
+$(STAMP): $(BIN)/uv requirements/lock.txt pyproject.toml
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/lock.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check provider tests dags bench
+	$(BIN)/ruff format --check provider tests dags bench
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+# Tests only, without the linter and the type checker.
+test-fast: install
+	$(BIN)/pytest -x -q
+
+demo: install
+	$(BIN)/python -m signs_provider.demo
+
+emulator: install
+	$(BIN)/signs-emulator
+
+bench: install
+	$(BIN)/python -m bench
+
+# Re-resolve the pinned versions (needs the package registry); commit the result.
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile --quiet --python $(BIN)/python --extra dev --no-emit-package airflow-provider-signs \
+		pyproject.toml -o requirements/lock.txt
+
+clean:
+	rm -rf $(VENV) .airflow .pytest_cache .mypy_cache .ruff_cache

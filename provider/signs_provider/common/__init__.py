@@ -1,0 +1,1 @@
+"""Code shared by the OptiSigns and OpenSign sides: request handling and errors."""

@@ -1,0 +1,1 @@
+"""OpenSign: send documents for signature and collect them from Airflow."""

@@ -1,0 +1,1 @@
+"""OptiSigns: put content on digital signage screens from Airflow."""
