@@ -1,0 +1,166 @@
+"""Composition of the emulator: one ASGI app serving both APIs, the feeds, the control API and the page.
+
+URL layout::
+
+    POST /optisigns/graphql                 OptiSigns GraphQL API
+    POST /transloadit/assemblies            Transloadit-style upload (step 2 of the OptiSigns file upload)
+    *    /opensign/{env}/api/{version}/...  OpenSign REST API (env: sandbox, live, eu)
+    GET  /opensign/files/{token}            OpenSign signed-file downloads
+    GET  /feeds/...                         sample data feeds
+    *    /_emulator/...                     control and inspection API (see control.py)
+    GET  /                                  read-only HTML page of the state
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from signs_provider.emulator.clock import Clock
+from signs_provider.emulator.faults import FaultMiddleware, FaultRegistry, FaultRule
+from signs_provider.emulator.optisigns import OptiSignsEmulator
+from signs_provider.emulator.optisigns.state import MAX_UPLOAD_BYTES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EmulatorSettings:
+    """How to run the emulator. Everything has a default suitable for tests."""
+
+    host: str = "127.0.0.1"
+    port: int = 8099
+    #: Seconds an uploaded OptiSigns asset stays ``converting`` (emulated time; 0 = ready at once).
+    asset_ready_seconds: float = 2.0
+    #: Fault rules armed from the start (and re-armed by a reset): FaultRule objects, dicts or CLI specs.
+    faults: list[FaultRule | dict[str, Any] | str] = field(default_factory=list)
+    #: Where uploads and seeded files go; a temporary directory when None.
+    data_dir: Path | None = None
+    #: Seed of ids and sample data: the same seed gives the same account and feeds.
+    seed: int = 0
+    #: Timeout of OpenSign webhook deliveries to your receiver.
+    webhook_timeout: float = 5.0
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+
+
+def parse_fault(spec: FaultRule | dict[str, Any] | str) -> FaultRule:
+    """A fault rule from a rule, a JSON-like dict or a CLI spec such as ``kind=503,path=^/optisigns,times=2``."""
+    if isinstance(spec, FaultRule):
+        return spec
+    if isinstance(spec, dict):
+        return FaultRule.from_dict(spec)
+    return FaultRule.parse(spec)
+
+
+@dataclass
+class EmulatorRuntime:
+    """The live parts of one emulator app, reachable as ``app.state.emulator``."""
+
+    settings: EmulatorSettings
+    clock: Clock
+    faults: FaultRegistry
+    optisigns: OptiSignsEmulator
+    opensign: Any | None
+    data_dir: Path
+    _tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def reset(self) -> None:
+        """Seeded state, start-up fault rules, zero counters, real time."""
+        self.clock.reset()
+        self.faults.reset()
+        self.optisigns.reset()
+        if self.opensign is not None:
+            self.opensign.reset()
+
+    def snapshot(self, base_url: str = "") -> dict[str, Any]:
+        return {
+            "now": self.clock.now().isoformat(),
+            "optisigns": self.optisigns.snapshot(base_url),
+            "opensign": self.opensign.snapshot() if self.opensign is not None else None,
+        }
+
+    def close(self) -> None:
+        if self.opensign is not None and hasattr(self.opensign, "close"):
+            self.opensign.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+
+class EmulatorApp(FastAPI):
+    """FastAPI app whose outermost layer is the fault middleware.
+
+    Outermost matters: dropping a connection needs uvicorn's own ``send`` (which knows the transport), and
+    Starlette's error middleware would otherwise wrap it.
+    """
+
+    fault_registry: FaultRegistry
+
+    def build_middleware_stack(self) -> Any:
+        return FaultMiddleware(super().build_middleware_stack(), self.fault_registry)
+
+
+def _load_opensign(clock: Clock, webhook_timeout: float) -> Any | None:
+    try:
+        from signs_provider.emulator.opensign import OpenSignEmulator
+    except ModuleNotFoundError as exc:
+        # Only a missing OpenSign package is tolerated; errors inside it must surface.
+        if exc.name not in ("signs_provider.emulator.opensign",):
+            raise
+        log.warning("OpenSign emulator not available; serving OptiSigns only")
+        return None
+    return OpenSignEmulator(clock=clock, webhook_timeout=webhook_timeout)
+
+
+def build_app(settings: EmulatorSettings | None = None) -> FastAPI:
+    """Build the emulator app (not started); its runtime is ``app.state.emulator``."""
+    from signs_provider.emulator.control import build_control_router
+    from signs_provider.emulator.feeds import build_feeds_router
+
+    settings = settings or EmulatorSettings()
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    if settings.data_dir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="signs-emulator-")
+        data_dir = Path(tmp.name)
+    else:
+        data_dir = Path(settings.data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+    clock = Clock()
+    runtime = EmulatorRuntime(
+        settings=settings,
+        clock=clock,
+        faults=FaultRegistry(parse_fault(f) for f in settings.faults),
+        optisigns=OptiSignsEmulator(
+            clock=clock,
+            data_dir=data_dir / "optisigns",
+            asset_ready_seconds=settings.asset_ready_seconds,
+            seed=settings.seed,
+            max_upload_bytes=settings.max_upload_bytes,
+        ),
+        opensign=_load_opensign(clock, settings.webhook_timeout),
+        data_dir=data_dir,
+        _tmp=tmp,
+    )
+    app = EmulatorApp(
+        title="signs emulator (OptiSigns + OpenSign)",
+        docs_url="/_emulator/docs",
+        redoc_url=None,
+        openapi_url="/_emulator/openapi.json",
+    )
+    app.fault_registry = runtime.faults
+    app.state.emulator = runtime
+    app.include_router(runtime.optisigns.api_router, prefix="/optisigns", tags=["OptiSigns"])
+    app.include_router(runtime.optisigns.upload_router, prefix="/transloadit", tags=["OptiSigns upload"])
+    app.include_router(runtime.optisigns.control_router, prefix="/_emulator/optisigns", tags=["control"])
+    if runtime.opensign is not None:
+        app.include_router(runtime.opensign.api_router, prefix="/opensign", tags=["OpenSign"])
+        app.include_router(runtime.opensign.control_router, prefix="/_emulator/opensign", tags=["control"])
+    app.include_router(build_feeds_router(clock, settings.seed), prefix="/feeds", tags=["feeds"])
+    app.include_router(build_control_router(runtime), prefix="/_emulator", tags=["control"])
+    app.include_router(build_control_router(runtime, page_only=True), include_in_schema=False)
+    return app

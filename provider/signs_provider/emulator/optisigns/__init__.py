@@ -1,0 +1,165 @@
+"""Emulated OptiSigns: the GraphQL API, the Transloadit-style upload, and their control endpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from signs_provider.emulator.clock import Clock
+from signs_provider.emulator.credentials import OPTISIGNS_ALL_SCOPES, OPTISIGNS_DEFAULT_TEAM_ID
+from signs_provider.emulator.optisigns.graphql_api import build_graphql_router
+from signs_provider.emulator.optisigns.state import MAX_UPLOAD_BYTES, OptiSignsState
+from signs_provider.emulator.optisigns.transloadit import build_transloadit_router
+
+__all__ = ["OptiSignsEmulator", "OptiSignsState"]
+
+
+class AddScreens(BaseModel):
+    """Body of ``POST /_emulator/optisigns/screens``."""
+
+    count: int = Field(1, ge=1, le=10_000)
+    tags: list[str] = Field(default_factory=lambda: ["bench"])
+    path: str = "/Bench"
+    online: bool = True
+    name_prefix: str = "Bench Screen"
+    team_id: str = OPTISIGNS_DEFAULT_TEAM_ID
+
+
+class SetOnline(BaseModel):
+    """Body of ``POST /_emulator/optisigns/screens/{id}/online``."""
+
+    online: bool
+
+
+class AddPairingCode(BaseModel):
+    """Body of ``POST /_emulator/optisigns/pairing-codes``: a new screen waiting to be paired."""
+
+    code: str | None = None
+    model: str | None = None
+
+
+class AddApiKey(BaseModel):
+    """Body of ``POST /_emulator/optisigns/api-keys``."""
+
+    key: str = Field(min_length=6)
+    scopes: list[str]
+
+
+class OptiSignsEmulator:
+    """One emulated OptiSigns account and the routers that serve it.
+
+    ``api_router`` is mounted at ``/optisigns`` (``POST /optisigns/graphql``), ``upload_router`` at
+    ``/transloadit`` and ``control_router`` at ``/_emulator/optisigns``.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        data_dir: Path,
+        asset_ready_seconds: float = 2.0,
+        seed: int = 0,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
+    ) -> None:
+        self.state = OptiSignsState(
+            clock, data_dir=data_dir, asset_ready_seconds=asset_ready_seconds, seed=seed
+        )
+        self.api_router = build_graphql_router(self.state)
+        self.upload_router = build_transloadit_router(self.state, max_upload_bytes)
+        self.control_router = self._build_control_router()
+
+    def snapshot(self, base_url: str = "") -> dict[str, Any]:
+        """JSON-serialisable state (screens with what they show now, assets, playlists, schedules)."""
+        return self.state.snapshot(base_url)
+
+    def reset(self) -> None:
+        """Back to the seeded account."""
+        self.state.reset()
+
+    def _build_control_router(self) -> APIRouter:
+        state = self.state
+        router = APIRouter()
+
+        def base(request: Request) -> str:
+            return str(request.base_url).rstrip("/")
+
+        @router.get("/state")
+        def get_state(request: Request) -> dict[str, Any]:
+            return state.snapshot(base(request))
+
+        @router.post("/screens")
+        def add_screens(body: AddScreens) -> dict[str, Any]:
+            try:
+                ids = state.add_screens(
+                    body.count,
+                    tags=body.tags,
+                    path=body.path,
+                    online=body.online,
+                    name_prefix=body.name_prefix,
+                    team=body.team_id,
+                )
+            except Exception as exc:  # unknown team
+                raise HTTPException(400, str(exc)) from None
+            return {"ids": ids, "count": len(ids)}
+
+        @router.get("/screens/{device_id}")
+        def get_screen(device_id: str, request: Request) -> dict[str, Any]:
+            state.settle()
+            with state.lock:
+                device = state.devices.get(device_id)
+                if device is None:
+                    raise HTTPException(404, f"no screen {device_id!r}")
+                view = state.device_view(device)
+                view["showing"] = state.describe_content(
+                    {
+                        k: device.get(k)
+                        for k in ("currentType", "currentAssetId", "currentPlaylistId", "currentScheduleId")
+                    },
+                    base(request),
+                )
+                return view
+
+        @router.post("/screens/{device_id}/online")
+        def set_online(device_id: str, body: SetOnline) -> dict[str, Any]:
+            try:
+                return state.device_view(state.set_online(device_id, body.online))
+            except KeyError:
+                raise HTTPException(404, f"no screen {device_id!r}") from None
+
+        @router.post("/pairing-codes")
+        def add_pairing_code(body: AddPairingCode) -> dict[str, Any]:
+            try:
+                return {"pairingCode": state.add_pairing_code(body.code, body.model)}
+            except ValueError as exc:
+                raise HTTPException(400, str(exc)) from None
+
+        @router.post("/api-keys")
+        def add_api_key(body: AddApiKey) -> dict[str, Any]:
+            unknown = set(body.scopes) - OPTISIGNS_ALL_SCOPES
+            if unknown:
+                raise HTTPException(
+                    400, f"unknown scopes {sorted(unknown)}; known: {sorted(OPTISIGNS_ALL_SCOPES)}"
+                )
+            state.add_api_key(body.key, body.scopes)
+            return {"key": body.key, "scopes": sorted(body.scopes)}
+
+        @router.post("/assets/{asset_id}/ready")
+        def mark_ready(asset_id: str, request: Request) -> dict[str, Any]:
+            try:
+                return state.asset_view(state.mark_asset_ready(asset_id), base(request))
+            except KeyError:
+                raise HTTPException(404, f"no asset {asset_id!r}") from None
+
+        @router.get("/files/{asset_id}")
+        def get_file(asset_id: str) -> FileResponse:
+            """The uploaded (or seeded) file of an asset, so the page can show the picture itself."""
+            asset = state.assets.get(asset_id)
+            if asset is None or not asset.get("emu_file"):
+                raise HTTPException(404, f"no file for asset {asset_id!r}")
+            return FileResponse(asset["emu_file"], media_type=asset["emu_content_type"])
+
+        return router
