@@ -10,7 +10,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow/home
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 
-.PHONY: install lint typecheck test test-fast demo emulator bench lock clean
+.PHONY: install lint typecheck test test-fast demo airflow emulator bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,8 @@ $(STAMP): $(BIN)/uv requirements/lock.txt pyproject.toml
 install: $(STAMP)
 
 lint: install
-	$(BIN)/ruff check provider tests dags bench
-	$(BIN)/ruff format --check provider tests dags bench
+	$(BIN)/ruff check provider tests dags bench dev
+	$(BIN)/ruff format --check provider tests dags bench dev
 
 typecheck: install
 	$(BIN)/mypy
@@ -41,7 +41,11 @@ test-fast: install
 	$(BIN)/pytest -x -q
 
 demo: install
-	$(BIN)/python -m signs_provider.demo
+	$(BIN)/python dev/demo.py
+
+# A real local Airflow (API server + UI, scheduler, triggerer, DAG processor) with the emulator.
+airflow: install
+	$(BIN)/python dev/airflow_local.py
 
 emulator: install
 	$(BIN)/signs-emulator

@@ -7,6 +7,7 @@ must set it before anything imports Airflow (Airflow reads its configuration at 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -52,7 +53,9 @@ def dags_test(airflow_db, signs_emulator):
     sample DAGs use come from the emulator as ``AIRFLOW_CONN_*`` variables.
     """
 
-    def run(dag_id: str, *, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    def run(
+        dag_id: str, *, env: dict[str, str] | None = None, timeout: float = 600
+    ) -> subprocess.CompletedProcess:
         full_env = {**os.environ, **signs_emulator.connections(), **(env or {})}
         result = subprocess.run(
             [sys.executable, "-m", "airflow", "dags", "test", dag_id],
@@ -62,7 +65,8 @@ def dags_test(airflow_db, signs_emulator):
             timeout=timeout,
         )
         output = result.stdout + result.stderr
-        assert result.returncode == 0 and "state=success" in output.replace(" ", ""), output[-8000:]
+        finished = re.search(rf"DagRun Finished: dag_id={re.escape(dag_id)},.*?state=(\w+)", output)
+        assert result.returncode == 0 and finished and finished.group(1) == "success", output[-8000:]
         return result
 
     return run

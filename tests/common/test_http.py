@@ -1,0 +1,316 @@
+"""The shared request layer: URL checks, retry policy, and retry behaviour over real HTTP.
+
+Behaviour is exercised through both hooks against the emulator's fault injection, so what is
+asserted is what a real ``requests`` client did on the wire (the emulator counts every request).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from signs_provider.common.errors import (
+    AmbiguousWriteError,
+    SignsApiError,
+    SignsConfigError,
+    SignsTransportError,
+)
+from signs_provider.common.http import (
+    USER_AGENT,
+    RetryPolicy,
+    is_loopback_host,
+    is_retryable_status,
+    parse_retry_after,
+    require_secure_url,
+)
+from signs_provider.emulator import credentials
+from signs_provider.opensign.errors import OpenSignApiError
+from signs_provider.opensign.hooks import OpenSignHook
+from signs_provider.optisigns.hooks import OptiSignsHook
+
+FAST = RetryPolicy(max_attempts=4, initial_backoff=0.01, max_backoff=0.05, max_elapsed=10)
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1", True),
+        ("127.5.0.9", True),
+        ("localhost", True),
+        ("[::1]", True),
+        ("api.localhost", True),
+        ("10.0.0.1", False),
+        ("example.com", False),
+        ("localhost.example.com", False),
+    ],
+)
+def test_is_loopback_host(host: str, expected: bool) -> None:
+    assert is_loopback_host(host) is expected
+
+
+def test_require_secure_url_accepts_https_and_loopback_http() -> None:
+    assert require_secure_url("https://api.example.com/", field="host") == "https://api.example.com"
+    assert require_secure_url("http://127.0.0.1:8099/x", field="host") == "http://127.0.0.1:8099/x"
+
+
+@pytest.mark.parametrize("url", ["http://api.example.com", "ftp://x.example.com", "not a url", "https://"])
+def test_require_secure_url_refuses_what_could_leak_the_key(url: str) -> None:
+    with pytest.raises(SignsConfigError, match="host"):
+        require_secure_url(url, field="host")
+
+
+def test_retryable_statuses() -> None:
+    assert [s for s in (200, 400, 401, 404, 405, 409, 429, 500, 502, 503, 504) if is_retryable_status(s)] == [
+        429,
+        500,
+        502,
+        503,
+        504,
+    ]
+
+
+def test_parse_retry_after_seconds_and_http_date() -> None:
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    in_a_minute = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=60), usegmt=True)
+    assert 55 <= parse_retry_after(in_a_minute) <= 60
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_ceiling() -> None:
+    policy = RetryPolicy(initial_backoff=1, max_backoff=8)
+    for attempt, ceiling in [(1, 1), (2, 2), (3, 4), (4, 8), (5, 8), (9, 8)]:
+        waits = {policy.backoff(attempt) for _ in range(50)}
+        assert all(ceiling / 2 <= w <= ceiling for w in waits)
+        assert len(waits) > 1  # jittered
+
+
+def test_retry_policy_rejects_nonsense() -> None:
+    with pytest.raises(SignsConfigError, match="max_attempts"):
+        RetryPolicy(max_attempts=0)
+
+
+# -- over real HTTP, against the emulator's fault injection ------------------------------------------
+
+
+def _opensign(
+    emulator,
+    monkeypatch,
+    *,
+    policy: RetryPolicy = FAST,
+    timeout: float | None = None,
+    token: str | None = None,
+) -> OpenSignHook:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OS_HTTP",
+        json.dumps(
+            {
+                "conn_type": "opensign",
+                "password": token or credentials.OPENSIGN_TOKENS["sandbox"],
+                "host": emulator.opensign_host("sandbox"),
+                "extra": {"environment": "sandbox"},
+            }
+        ),
+    )
+    return OpenSignHook(opensign_conn_id="os_http", retry_policy=policy, timeout=timeout)
+
+
+def _optisigns(emulator, monkeypatch, *, policy: RetryPolicy = FAST, key: str | None = None) -> OptiSignsHook:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OPTI_HTTP",
+        json.dumps(
+            {
+                "conn_type": "optisigns",
+                "password": key or credentials.OPTISIGNS_DEMO_KEY,
+                "host": emulator.optisigns_graphql_url,
+            }
+        ),
+    )
+    return OptiSignsHook(optisigns_conn_id="opti_http", retry_policy=policy)
+
+
+def _calls(emulator, suffix: str) -> list[dict]:
+    return [r for r in emulator.control.requests() if r["path"].endswith(suffix)]
+
+
+@pytest.mark.parametrize("kind", ["429", "500", "502", "503", "drop"])
+def test_reads_are_retried_until_they_succeed(emulator, monkeypatch, kind: str) -> None:
+    hook = _opensign(emulator, monkeypatch)
+    emulator.control.add_fault(kind=kind, path="/getuser$", times=2, retry_after=0)
+    assert hook.get_user()["objectId"]
+    calls = _calls(emulator, "/getuser")
+    assert len(calls) == 3
+    assert [c.get("fault") for c in calls] == [kind, kind, None]
+
+
+def test_retries_are_bounded_by_attempts(emulator, monkeypatch) -> None:
+    hook = _opensign(
+        emulator, monkeypatch, policy=RetryPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.02)
+    )
+    emulator.control.add_fault(kind="503", path="/getuser$", times=0)
+    with pytest.raises(OpenSignApiError, match="503 after 3 attempts"):
+        hook.get_user()
+    assert len(_calls(emulator, "/getuser")) == 3
+
+
+def test_dropped_connections_give_up_with_a_transport_error(emulator, monkeypatch) -> None:
+    hook = _optisigns(emulator, monkeypatch, policy=RetryPolicy(max_attempts=2, initial_backoff=0.01))
+    emulator.control.add_fault(kind="drop", path="/optisigns/graphql", times=0)
+    with pytest.raises(SignsTransportError, match="after 2 attempt"):
+        hook.execute("query { me { _id } }")
+    assert len(_calls(emulator, "/graphql")) == 2
+
+
+def test_retry_after_is_honoured(emulator, monkeypatch) -> None:
+    """The wait follows Retry-After (1 s), not the policy's tiny backoff: measured from the server's clock."""
+    hook = _opensign(emulator, monkeypatch)
+    emulator.control.add_fault(kind="429", path="/getuser$", times=1, retry_after=1)
+    hook.get_user()
+    first, second = _calls(emulator, "/getuser")
+    assert second["time"] - first["time"] >= 0.95
+
+
+def test_retry_after_beyond_the_budget_stops_at_once(emulator, monkeypatch) -> None:
+    hook = _opensign(emulator, monkeypatch, policy=RetryPolicy(max_attempts=5, max_elapsed=5))
+    emulator.control.add_fault(kind="429", path="/getuser$", times=1, retry_after=3600)
+    with pytest.raises(OpenSignApiError):
+        hook.get_user()
+    assert len(_calls(emulator, "/getuser")) == 1
+
+
+def test_every_request_has_a_timeout(emulator, monkeypatch) -> None:
+    hook = _opensign(
+        emulator, monkeypatch, timeout=0.5, policy=RetryPolicy(max_attempts=2, initial_backoff=0.01)
+    )
+    emulator.control.add_fault(kind="slow", path="/getuser$", times=0, delay=3)
+    with pytest.raises(SignsTransportError, match="ReadTimeout"):
+        hook.get_user()
+    assert len(_calls(emulator, "/getuser")) == 2
+
+
+def test_a_create_is_never_retried_and_a_lost_response_is_ambiguous(emulator, monkeypatch) -> None:
+    hook = _opensign(emulator, monkeypatch)
+    emulator.control.add_fault(kind="lost_response", path="/createcontact$")
+    with pytest.raises(AmbiguousWriteError) as info:
+        hook.request(
+            "POST",
+            "createcontact",
+            json={"name": "Grace", "email": "grace@example.com", "phone": "0123456789"},
+        )
+    assert info.value.method == "POST"
+    assert len(_calls(emulator, "/createcontact")) == 1
+    # The server did create it: that is why the caller must look before sending again.
+    assert any(c["email"] == "grace@example.com" for c in hook.paginate("contactlist"))
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "429"])
+def test_a_create_is_not_retried_on_error_statuses(emulator, monkeypatch, kind: str) -> None:
+    hook = _opensign(emulator, monkeypatch)
+    emulator.control.add_fault(kind=kind, path="/createcontact$", retry_after=0)
+    with pytest.raises(OpenSignApiError):
+        hook.request(
+            "POST", "createcontact", json={"name": "Grace", "email": "g2@example.com", "phone": "0123456789"}
+        )
+    assert len(_calls(emulator, "/createcontact")) == 1
+
+
+def test_graphql_mutations_are_not_retried_but_queries_are(emulator, monkeypatch) -> None:
+    hook = _optisigns(emulator, monkeypatch)
+    emulator.control.add_fault(kind="502", path="/optisigns/graphql", operation="savePlaylist")
+    with pytest.raises(SignsApiError, match="502"):
+        hook.execute('mutation { savePlaylist(payload: {name: "once"}) { _id } }')
+    assert len(_calls(emulator, "/graphql")) == 1
+    emulator.control.add_fault(kind="502", path="/optisigns/graphql", operation="me")
+    assert hook.execute("query { me { _id } }")["me"]
+    assert len(_calls(emulator, "/graphql")) == 3
+
+
+def test_one_session_and_one_connection_lookup_per_hook(emulator, monkeypatch) -> None:
+    hook = _opensign(emulator, monkeypatch)
+    lookups = []
+    original = OpenSignHook.get_connection.__func__
+
+    def counting(cls, conn_id):
+        lookups.append(conn_id)
+        return original(cls, conn_id)
+
+    monkeypatch.setattr(OpenSignHook, "get_connection", classmethod(counting))
+    session = hook.session
+    for _ in range(3):
+        hook.get_user()
+    assert hook.session is session
+    assert lookups == ["os_http"]
+
+
+def test_user_agent_and_auth_headers_on_every_request(emulator, monkeypatch) -> None:
+    _opensign(emulator, monkeypatch).get_credits()
+    _optisigns(emulator, monkeypatch).execute("query { me { _id } }")
+    for call in emulator.control.requests():
+        assert call["user_agent"] == USER_AGENT
+        assert call["auth_header"] == ("authorization" if "graphql" in call["path"] else "x-api-token")
+
+
+CANARY = "canary-secret-9f8e7d6c5b4a"
+
+
+def test_the_credential_never_shows_in_logs_or_errors(emulator, monkeypatch, caplog, capfd) -> None:
+    caplog.set_level("DEBUG")
+    texts = []
+    for hook in (
+        _opensign(
+            emulator, monkeypatch, token=CANARY, policy=RetryPolicy(max_attempts=2, initial_backoff=0.01)
+        ),
+        _optisigns(
+            emulator, monkeypatch, key=CANARY, policy=RetryPolicy(max_attempts=2, initial_backoff=0.01)
+        ),
+    ):
+        emulator.control.add_fault(kind="503", times=1)
+        try:
+            hook.test_connection()
+            texts.append(repr(hook.test_connection()))
+            hook.execute("query { me { _id } }") if isinstance(hook, OptiSignsHook) else hook.get_user()
+        except Exception as exc:
+            texts.append(str(exc))
+            texts.append(repr(exc))
+    out, err = capfd.readouterr()
+    texts += [out, err, caplog.text]
+    assert texts and all(CANARY not in t for t in texts)
+
+
+def test_async_reads_retry_like_sync_ones(emulator, monkeypatch) -> None:
+    """Triggers poll through the async twin; it shares the retry decisions of the sync path."""
+    import asyncio
+
+    hook = _opensign(emulator, monkeypatch)
+    emulator.control.add_fault(kind="503", path="/getcredits$", times=2)
+
+    async def poll() -> dict:
+        try:
+            response = await hook._asend("GET", f"{hook.base_url}/getcredits")
+            return response.json()
+        finally:
+            await hook.aclose()
+
+    assert "total_credits" in asyncio.run(poll())
+    assert [c.get("fault") for c in _calls(emulator, "/getcredits")] == ["503", "503", None]
+
+
+def test_async_errors_are_decoded_like_sync_ones(emulator, monkeypatch) -> None:
+    import asyncio
+
+    from signs_provider.opensign.errors import OpenSignAuthError
+
+    hook = _opensign(emulator, monkeypatch, token=credentials.OPENSIGN_TOKENS["live"])
+
+    async def poll() -> None:
+        try:
+            await hook._asend("GET", f"{hook.base_url}/getuser")
+        finally:
+            await hook.aclose()
+
+    with pytest.raises(OpenSignAuthError, match="405"):
+        asyncio.run(poll())
