@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
@@ -85,6 +86,24 @@ def test_slow_answers_after_the_client_gave_up(emulator: Emulator) -> None:
     # Without a client timeout the slow answer does arrive.
     emulator.control.add_fault("slow", path="^/feeds/", delay=0.3)
     assert requests.get(f"{emulator.feeds_url}/kpis", timeout=5).status_code == 200
+
+
+def test_slow_still_applies_the_write_after_the_client_gave_up(emulator: Emulator) -> None:
+    """The case that makes "look before re-sending" necessary: the client timed out, the server created."""
+    emulator.control.add_fault("slow", path="/createcontact$", delay=1.0)
+    with pytest.raises(requests.ReadTimeout):
+        requests.post(
+            f"{emulator.opensign_api_url('sandbox')}/createcontact",
+            json={"name": "Late Reply", "email": "late@example.com", "phone": "0123456789"},
+            headers={"x-api-token": "opensign-sandbox-token"},
+            timeout=0.3,
+        )
+    deadline = time.monotonic() + 10
+    emails: list[str] = []
+    while time.monotonic() < deadline and "late@example.com" not in emails:
+        time.sleep(0.2)
+        emails = [c["email"] for c in emulator.control.opensign_state("sandbox")["contacts"]]
+    assert "late@example.com" in emails
 
 
 def test_malformed_body_is_truncated_json(emulator: Emulator) -> None:

@@ -1129,3 +1129,33 @@ def test_merge_certificate_appends_the_certificate_to_the_completed_file(os_: Se
     merged_file = fetch(os_, get_doc(os_, merged)["file"]).content
     assert b"Certificate of Completion" in merged_file and merged_file.count(b"/Type /Page ") == 2
     assert b"Certificate of Completion" not in fetch(os_, get_doc(os_, separate)["file"]).content
+
+
+def test_autopilot_signs_and_declines_by_itself(os_: Server, emulator: Emulator) -> None:
+    """Signers act on their own after the delay, through the same state machine as the manual endpoints."""
+    emulator.control.autopilot(
+        "sandbox", after_seconds=60, decline=["bob@example.com"], reason="Wrong salary"
+    )
+    signed_by_all = create_doc(os_, signers=[ALICE])
+    declined_by_bob = create_doc(os_)
+    emulator.runtime.opensign.autopilot.tick()
+    assert get_doc(os_, signed_by_all)["status"] == "in-progress"  # not due yet on the emulator clock
+    advance(os_, 61)
+    deadline = time.monotonic() + 10
+    while get_doc(os_, declined_by_bob)["status"] == "in-progress" or get_doc(os_, signed_by_all)[
+        "status"
+    ] == ("in-progress"):
+        assert time.monotonic() < deadline, "the autopilot did not act"
+        time.sleep(0.05)
+    assert get_doc(os_, signed_by_all)["status"] == "completed"
+    declined = get_doc(os_, declined_by_bob)
+    assert declined["status"] == "declined"
+    assert emulator.control.opensign_document(declined_by_bob)["signers"][0]["state"] == "signed"  # Alice
+    assert control(os_, "GET", "/sandbox/autopilot").json()["decline"] == ["bob@example.com"]
+    emulator.control.stop_autopilot("sandbox")
+    assert control(os_, "GET", "/sandbox/autopilot").json() is None
+
+
+def test_autopilot_rejects_a_bad_body(os_: Server) -> None:
+    response = control(os_, "PUT", "/sandbox/autopilot", {"action": "maybe"})
+    assert response.status_code == 400 and "action" in response.json()["error"]

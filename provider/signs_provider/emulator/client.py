@@ -196,6 +196,24 @@ class ControlClient:
     def expire_document(self, document_id: str, env: str = "sandbox") -> dict[str, Any]:
         return self._call("POST", f"/opensign/{env}/documents/{document_id}/expire")
 
+    def autopilot(
+        self,
+        env: str = "sandbox",
+        *,
+        action: str = "sign",
+        after_seconds: float = 1.0,
+        decline: Iterable[str] = (),
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        """Let the signers of ``env`` sign (or decline) every document by themselves after it is sent."""
+        body: dict[str, Any] = {"action": action, "after_seconds": after_seconds, "decline": list(decline)}
+        if reason:
+            body["reason"] = reason
+        return self._call("PUT", f"/opensign/{env}/autopilot", body)
+
+    def stop_autopilot(self, env: str = "sandbox") -> None:
+        self._call("DELETE", f"/opensign/{env}/autopilot")
+
     def set_credits(
         self,
         env: str = "sandbox",

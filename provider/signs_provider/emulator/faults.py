@@ -13,7 +13,8 @@ Fault kinds:
                    answer that status; the handler does not run. 502/503 carry an HTML body, as a load
                    balancer in front of the real service would, so clients must not assume JSON on errors.
 ``drop``           close the connection before any response; the handler does not run.
-``slow``           wait ``delay`` seconds (longer than the client's timeout), then run the handler and answer.
+``slow``           read the request, wait ``delay`` seconds (longer than the client's timeout), then run the
+                   handler (the side effect happens even though the client gave up) and answer.
 ``malformed``      answer 200 with a truncated JSON body; the handler does not run.
 ``lost_response``  run the real handler (the side effect happens), then close the connection instead of
                    answering: the case that makes a naive retry create a duplicate.
@@ -405,8 +406,11 @@ class FaultMiddleware:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": body})
         elif rule.kind == "slow":
+            # A slow server has usually received the whole request before it stalls, and goes on to
+            # apply it after the client gave up: take the body first, then wait, then run the handler.
+            request_body = await _read_body(receive, limit=1 << 62)
             await asyncio.sleep(rule.delay)
-            await self.app(scope, receive, send)
+            await self.app(scope, _replay(request_body or b"", receive), send)
         elif rule.kind == "drop":
             await _drain(receive)
             await _abort_connection(raw_send)

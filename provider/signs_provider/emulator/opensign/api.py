@@ -783,6 +783,11 @@ def build_api_router(emu: OpenSignEmulator) -> APIRouter:
     def draft_page(request: Request, env: str, document_id: str) -> HTMLResponse:
         return stub_page(request, env, f"draft document {document_id}")
 
+    @router.get("/{env}/recipientSignPdf/{document_id}", include_in_schema=False)
+    def document_page(request: Request, env: str, document_id: str) -> HTMLResponse:
+        # Where the provider's "OpenSign" extra link points; the real web app shows the document there.
+        return stub_page(request, env, f"document {document_id}")
+
     @router.get("/{env}/drafttemplate/{token}", include_in_schema=False)
     def draft_template_page(request: Request, env: str, token: str) -> HTMLResponse:
         return stub_page(request, env, "draft template")

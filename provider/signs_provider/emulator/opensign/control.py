@@ -36,6 +36,11 @@ Endpoints (``{env}`` is ``sandbox``, ``live`` or ``eu``; ``{email}`` is the sign
     Webhook deliveries, oldest first: ``id, event, document_id, url, status`` (``pending``,
     ``delivered``, ``failed``), ``http_status, error, signature, body`` (exact bytes sent, as text),
     ``created_at, finished_at``. Poll until no delivery is ``pending`` to wait for webhooks.
+``PUT  /{env}/autopilot``  body ``{"action": "sign"|"decline", "after_seconds": 1.0, "decline": [emails],
+"reason": "..."}``
+    Signers act by themselves ``after_seconds`` after each document is sent: everyone signs, or declines
+    for ``action: decline`` and for the listed emails. ``GET`` shows it, ``DELETE`` stops it; a reset
+    stops it too.
 ``POST /reset``
     Back to the seeded state (all environments).
 """
@@ -51,6 +56,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import machine
+from .autopilot import Autopilot
 from .links import Links, api_base
 from .state import ApiError, ControlError, Document, Environment, Signer
 
@@ -165,6 +171,28 @@ def build_control_router(emu: OpenSignEmulator) -> APIRouter:
             return transition(request, environment, doc, events)
 
         return respond(act)
+
+    @router.put("/{env}/autopilot")
+    async def set_autopilot(request: Request, env: str) -> Response:
+        """Let the signers of ``env`` act by themselves (see the module docstring)."""
+        try:
+            body = await body_of(request)
+            env_of(env)
+            pilot = Autopilot.from_body(body, api_base(request))
+        except ControlError as exc:
+            return JSONResponse({"error": exc.message}, status_code=exc.status)
+        emu.autopilot.set(env, pilot)
+        return JSONResponse(pilot.as_json())
+
+    @router.get("/{env}/autopilot")
+    def get_autopilot(env: str) -> Response:
+        pilot = emu.autopilot.pilots.get(env)
+        return JSONResponse(pilot.as_json() if pilot else None)
+
+    @router.delete("/{env}/autopilot")
+    def stop_autopilot(env: str) -> Response:
+        emu.autopilot.set(env, None)
+        return JSONResponse(None)
 
     @router.post("/{env}/documents/{document_id}/expire")
     def expire_document(env: str, document_id: str) -> Response:

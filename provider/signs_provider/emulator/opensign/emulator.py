@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from ..clock import Clock
 from ..credentials import OPENSIGN_TOKENS
 from .api import API_VERSIONS, build_api_router
+from .autopilot import AutopilotRunner
 from .control import build_control_router
 from .files import FileRef, FileSigner
 from .links import Links
@@ -42,6 +43,7 @@ class OpenSignEmulator:
         self.files = FileSigner(clock)
         self.webhooks = WebhookDispatcher(clock, webhook_timeout)
         self.environments: dict[str, Environment] = {}
+        self.autopilot = AutopilotRunner(self)
         self.reset()
         self.api_router: APIRouter = build_api_router(self)
         self.control_router: APIRouter = build_control_router(self)
@@ -54,9 +56,11 @@ class OpenSignEmulator:
                 name: Environment(name, token, now=now, seed=seed_for(name))
                 for name, token in self.tokens.items()
             }
+            self.autopilot.clear()
 
     def close(self) -> None:
-        """Stop the webhook sender thread (pending deliveries are dropped)."""
+        """Stop the webhook sender and autopilot threads (pending deliveries are dropped)."""
+        self.autopilot.close()
         self.webhooks.close()
 
     # -- used by the routes ---------------------------------------------------------------------------
