@@ -76,6 +76,16 @@ def test_cli_prints_urls_credentials_and_connections_and_exits_on_ctrl_c() -> No
     assert code == 0
 
 
+def test_cli_autopilot_lets_signers_act_by_themselves() -> None:
+    process, url, lines = _start("--autopilot-seconds", "0.5")
+    try:
+        assert any(line.startswith("Signer autopilot") for line in lines)
+        pilot = requests.get(f"{url}/_emulator/opensign/live/autopilot", timeout=5).json()
+        assert pilot["action"] == "sign" and pilot["after_seconds"] == 0.5
+    finally:
+        assert _stop(process) == 0
+
+
 def test_cli_rejects_a_bad_fault_spec(capsys) -> None:
     assert main(["--fault", "kind=teapot"]) == 2
     assert "kind" in capsys.readouterr().err

@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds an uploaded OptiSigns asset stays 'converting' (default: %(default)s; 0 = at once)",
     )
     parser.add_argument(
+        "--autopilot-seconds",
+        type=float,
+        default=None,
+        metavar="N",
+        help="OpenSign signers (every environment) sign each document N seconds after it is sent; "
+        "without it they wait for the control API (default: off)",
+    )
+    parser.add_argument(
         "--seed", type=int, default=0, help="seed of ids and sample data (default: %(default)s)"
     )
     parser.add_argument(
@@ -128,7 +136,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     app = build_app(settings)
-    print(banner(f"http://{host}:{port}"), flush=True)
+    base_url = f"http://{host}:{port}"
+    opensign = app.state.emulator.opensign
+    if args.autopilot_seconds is not None and opensign is not None:
+        from signs_provider.emulator.opensign.autopilot import Autopilot
+
+        for env in credentials.OPENSIGN_TOKENS:
+            pilot = Autopilot(after_seconds=max(0.0, args.autopilot_seconds), api_base=f"{base_url}/opensign")
+            opensign.autopilot.set(env, pilot)
+        print(
+            f"Signer autopilot: documents are signed {args.autopilot_seconds:g}s after they are sent.",
+            flush=True,
+        )
     for rule in faults:
         print(f"Fault armed: {rule.to_dict()}", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=1))
