@@ -314,3 +314,15 @@ def test_async_errors_are_decoded_like_sync_ones(emulator, monkeypatch) -> None:
 
     with pytest.raises(OpenSignAuthError, match="405"):
         asyncio.run(poll())
+
+
+def test_ambiguous_write_says_whether_the_client_timed_out(emulator, monkeypatch) -> None:
+    hook = _opensign(emulator, monkeypatch, timeout=0.3)
+    body = {"name": "Slow", "email": "slow@example.com", "phone": "0123456789"}
+    emulator.control.add_fault(kind="slow", path="/createcontact$", delay=1)
+    with pytest.raises(AmbiguousWriteError) as timed_out:
+        hook.request("POST", "createcontact", json=body)
+    emulator.control.add_fault(kind="lost_response", path="/createcontact$")
+    with pytest.raises(AmbiguousWriteError) as dropped:
+        hook.request("POST", "createcontact", json={**body, "email": "dropped@example.com"})
+    assert (timed_out.value.timed_out, dropped.value.timed_out) == (True, False)

@@ -37,10 +37,13 @@ class AmbiguousWriteError(SignsTransportError):
     look for the object it may have created before trying again.
     """
 
-    def __init__(self, message: str, *, method: str, url: str) -> None:
+    def __init__(self, message: str, *, method: str, url: str, timed_out: bool = False) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
+        #: The client gave up waiting (the server may still be working on it), rather than the
+        #: connection being dropped.
+        self.timed_out = timed_out
 
 
 class SignsApiError(SignsError):

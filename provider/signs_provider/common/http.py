@@ -160,6 +160,7 @@ class _Attempts:
                     "It may have been applied on the server, so it is not retried blindly.",
                     method=self.method,
                     url=self.url,
+                    timed_out="Timeout" in kind,
                 ) from None
             raise SignsTransportError(
                 f"{self.method} {self.url}: could not connect ({kind}: {exc}). Nothing was sent."
@@ -311,7 +312,11 @@ class SignsHttpHook(BaseHook):
             body = data() if callable(data) else data
             try:
                 response = self.session.request(method, url, data=body, timeout=self.timeout, **kwargs)
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
                 wait = attempts.delay_after_error(exc, sent=not _never_sent(exc))
             else:
                 retry_wait = attempts.delay_after_status(
@@ -378,7 +383,12 @@ class SignsHttpHook(BaseHook):
                     return response
                 wait = retry_wait
             self.log.warning(
-                "%s %s: %s on attempt %d; retrying in %.1fs", method, url, attempts.log_reason, attempts.count, wait
+                "%s %s: %s on attempt %d; retrying in %.1fs",
+                method,
+                url,
+                attempts.log_reason,
+                attempts.count,
+                wait,
             )
             await asyncio.sleep(wait)
 
