@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from signs_provider.common.errors import SignsApiError
+from signs_provider.common.errors import SignsApiError, SignsConfigError, SignsError
 
 
 class OptiSignsAuthError(SignsApiError):
@@ -78,3 +78,40 @@ class OptiSignsScopeError(OptiSignsGraphQLError):
             "In app.optisigns.com > API Keys, edit the key and enable the needed scope "
             "(Create/Edit/Delete on the resource, or Tags), then retry."
         )
+
+
+class OptiSignsScheduleOverlapError(OptiSignsGraphQLError):
+    """A schedule item clashes with an existing item of the same schedule."""
+
+    @staticmethod
+    def _describe(api_message: str, where: str | None) -> str:
+        return (
+            f"The schedule item overlaps an item already in the schedule: {api_message}. "
+            "Choose another date range or recurrence, remove the other item, or pass force=True "
+            "to let the new item take priority."
+        )
+
+
+class OptiSignsNotFoundError(SignsApiError):
+    """The screen, asset, playlist or schedule does not exist (or the key's team cannot see it)."""
+
+
+class UnknownScreensError(SignsConfigError):
+    """Screen names, ids or tags that match no screen of the team; raised before anything is changed.
+
+    :ivar unknown: the names, ids or tags that matched nothing.
+    :ivar known: what the team does have, to pick from.
+    """
+
+    def __init__(self, message: str, *, unknown: list[str], known: list[str]) -> None:
+        super().__init__(message)
+        self.unknown = unknown
+        self.known = known
+
+
+class AssetProcessingError(SignsApiError):
+    """OptiSigns could not convert an uploaded file into a playable asset."""
+
+
+class OptiSignsTimeoutError(SignsError):
+    """A wait (for an asset to be ready, for screens to come online) ran out of time."""

@@ -1,0 +1,1 @@
+"""Benchmarks of airflow-provider-signs against the local emulator (``python -m bench``)."""

@@ -1,0 +1,150 @@
+"""Put live API data on OptiSigns screens, every hour.
+
+fetch_data --> to_rows --> render_image --> upload --> wait_until_ready --> sync_playlist --> push_to_screens
+
+1. ``fetch_data``: GET a JSON feed through the Airflow HTTP connection ``signs_feeds``.
+2. ``to_rows``: keep what a screen can show at a glance (OptiSync calls this post-processing).
+3. ``render_image``: draw a 1920x1080 PNG with Pillow.
+4. ``upload``: upload it to OptiSigns as the asset "Lobby KPIs.png" (streamed, never in memory).
+5. ``wait_until_ready``: wait (deferred: no worker slot held) until OptiSigns has converted it.
+6. ``sync_playlist``: make the playlist "Lobby KPIs" hold exactly this image; the image of the
+   previous run leaves the playlist and is deleted, so re-runs replace content instead of piling up.
+7. ``push_to_screens``: push the playlist to every screen tagged "lobby", in one API call. Its outlet
+   ``optisigns://screens/tag/lobby`` lets other DAGs run when the lobby screens change.
+
+Connections:
+
+* ``optisigns_default`` (type ``optisigns``): your API key from app.optisigns.com > API Keys.
+* ``signs_feeds`` (type ``http``): where the data comes from. With the local emulator
+  (``signs-emulator`` prints both connections) it serves a sample KPI feed at ``<host>/kpis``.
+  To use a real API, change only this connection's host and, if needed, the ``endpoint`` param;
+  ``to_rows`` shows any JSON object, and shows a ``{"kpis": [{"label", "value", ...}]}`` feed best.
+
+Try it: ``airflow dags test optisigns_api_data_to_screens``.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.providers.http.operators.http import HttpOperator
+from airflow.sdk import Param, dag, task
+
+from signs_provider.optisigns.operators import (
+    OptiSignsPushContentOperator,
+    OptiSignsSyncPlaylistOperator,
+    OptiSignsUploadAssetOperator,
+)
+from signs_provider.optisigns.outlets import screens_tag_asset
+from signs_provider.optisigns.sensors import OptiSignsAssetReadySensor
+
+FEED_CONN_ID = "signs_feeds"
+SCREEN_TAG = "lobby"  # screens carrying this tag in OptiSigns get the content
+PLAYLIST_NAME = "Lobby KPIs"
+ASSET_NAME = "Lobby KPIs.png"
+SLIDE_SECONDS = 20
+SCREEN_SIZE = (1920, 1080)
+# Where the image is written before the upload. Any ObjectStoragePath URL works, e.g.
+# "s3://my-bucket/signs" when workers do not share a disk.
+RENDER_DIR = "file:///tmp/optisigns_api_data_to_screens"
+
+
+@dag(
+    schedule="@hourly",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,  # runs share one image path and one playlist
+    tags=["optisigns", "example"],
+    params={"endpoint": Param("kpis", type="string", description="Path of the feed on the signs_feeds host")},
+)
+def optisigns_api_data_to_screens():
+    fetch_data = HttpOperator(
+        task_id="fetch_data",
+        http_conn_id=FEED_CONN_ID,
+        endpoint="{{ params.endpoint }}",
+        method="GET",
+        response_filter=lambda response: response.json(),
+    )
+
+    @task
+    def to_rows(feed: dict) -> dict:
+        """Post-processing: a title, up to six label/value rows and a freshness line."""
+        if isinstance(feed.get("kpis"), list):
+            rows = [
+                {
+                    "label": kpi["label"],
+                    "value": f"{kpi['value']:,.0f} {kpi.get('unit') or ''}".strip(),
+                    "good": kpi.get("on_target"),
+                }
+                for kpi in feed["kpis"][:6]
+            ]
+        else:  # any other JSON object: its first simple values
+            simple = [(k, v) for k, v in feed.items() if isinstance(v, (str, int, float, bool))]
+            rows = [
+                {"label": str(k).replace("_", " ").capitalize(), "value": str(v), "good": None}
+                for k, v in simple[:6]
+            ]
+        updated = feed.get("generated_at") or pendulum.now("UTC").to_iso8601_string()
+        return {"title": "Today at a glance", "rows": rows, "updated": str(updated)[:16].replace("T", " ")}
+
+    @task
+    def render_image(card: dict) -> str:
+        """Draw the card as a screen-sized PNG; return where it was written."""
+        from airflow.sdk import ObjectStoragePath
+        from PIL import Image, ImageDraw, ImageFont
+
+        width, height = SCREEN_SIZE
+        image = Image.new("RGB", SCREEN_SIZE, (16, 24, 40))
+        draw = ImageDraw.Draw(image)
+        title_font = ImageFont.load_default(size=96)
+        row_font = ImageFont.load_default(size=64)
+        small_font = ImageFont.load_default(size=36)
+        draw.text((120, 90), card["title"], font=title_font, fill=(255, 255, 255))
+        for i, row in enumerate(card["rows"]):
+            y = 270 + i * 120
+            colour = {True: (46, 204, 113), False: (231, 76, 60)}.get(row["good"], (120, 144, 156))
+            draw.ellipse((120, y + 24, 160, y + 64), fill=colour)
+            draw.text((200, y), row["label"], font=row_font, fill=(220, 226, 234))
+            draw.text((width - 120, y), row["value"], font=row_font, fill=(255, 255, 255), anchor="ra")
+        draw.text((120, height - 90), f"Updated {card['updated']} UTC", font=small_font, fill=(144, 164, 174))
+
+        target = ObjectStoragePath(RENDER_DIR)
+        target.mkdir(parents=True, exist_ok=True)
+        path = target / "lobby-kpis.png"
+        with path.open("wb") as handle:
+            image.save(handle, format="PNG")
+        return str(path)
+
+    upload = OptiSignsUploadAssetOperator(
+        task_id="upload",
+        source=render_image(to_rows(fetch_data.output)),
+        name=ASSET_NAME,
+        tags=[SCREEN_TAG],
+    )
+
+    wait_until_ready = OptiSignsAssetReadySensor(
+        task_id="wait_until_ready",
+        asset_id=upload.output["asset_id"],
+        deferrable=True,
+        poke_interval=5,
+        timeout=600,
+    )
+
+    sync_playlist = OptiSignsSyncPlaylistOperator(
+        task_id="sync_playlist",
+        name=PLAYLIST_NAME,
+        items=[{"asset_id": upload.output["asset_id"], "duration": SLIDE_SECONDS}],
+        tags=[SCREEN_TAG],
+        delete_replaced_assets=True,
+    )
+
+    push_to_screens = OptiSignsPushContentOperator(
+        task_id="push_to_screens",
+        playlist_id=sync_playlist.output["playlist_id"],
+        tags=[SCREEN_TAG],
+        outlets=[screens_tag_asset(SCREEN_TAG)],
+    )
+
+    wait_until_ready >> sync_playlist >> push_to_screens
+
+
+optisigns_api_data_to_screens()

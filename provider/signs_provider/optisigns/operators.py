@@ -1,0 +1,441 @@
+"""Operators that put content on OptiSigns screens.
+
+Each is a thin, templated layer over :class:`~signs_provider.optisigns.hooks.OptiSignsHook`:
+it checks its arguments, calls the hook, returns a small JSON result (the task's XCom) and
+stores the address behind the task's "OptiSigns" button. Any of them accepts ``outlets``, e.g.
+``outlets=[screens_tag_asset("lobby")]`` (:mod:`signs_provider.optisigns.outlets`), so that a
+downstream DAG can be scheduled on "the lobby screens' content was updated".
+
+This module stays cheap to import (DAG files import it at every parse): the hook and the HTTP
+libraries are imported only when a task runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from signs_provider.optisigns.links import LINK_XCOM_KEY, OptiSignsLink, optisigns_app_url
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context, ObjectStoragePath
+
+    from signs_provider.optisigns.hooks import OptiSignsHook, PlaylistEntryLike, PushMode
+
+#: Same as ``OptiSignsHook.default_conn_name`` (not imported from the hook, to keep DAG parsing cheap).
+DEFAULT_CONN_ID = "optisigns_default"
+
+
+class _OptiSignsOperator(BaseOperator):
+    """Shared plumbing: the connection, a cached hook, the link, the per-DAG tag."""
+
+    operator_extra_links = (OptiSignsLink(),)
+    ui_color = "#e8f4fd"
+    #: Results are small dicts: each key is also its own XCom, so ``op.output["asset_id"]`` works.
+    returns_dict = True
+
+    def __init__(self, *, optisigns_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
+        if self.returns_dict:
+            kwargs.setdefault("multiple_outputs", True)
+        super().__init__(**kwargs)
+        self.optisigns_conn_id = optisigns_conn_id
+
+    @cached_property
+    def hook(self) -> OptiSignsHook:
+        from signs_provider.optisigns.hooks import OptiSignsHook
+
+        return OptiSignsHook(optisigns_conn_id=self.optisigns_conn_id)
+
+    def _link(self, context: Context, kind: str, object_id: str | None) -> str | None:
+        if not object_id:
+            return None
+        url = optisigns_app_url(kind, object_id)
+        context["ti"].xcom_push(key=LINK_XCOM_KEY, value=url)
+        return url
+
+    def _tags(self, tags: Iterable[str] | str | None) -> list[str]:
+        """The caller's tags plus one naming the DAG, so a DAG's objects can be found (and cleaned up)."""
+        given = [tags] if isinstance(tags, str) else list(tags or [])
+        dag_tag = f"airflow-dag-{self.dag_id}" if self.has_dag() else None
+        return given + ([dag_tag] if dag_tag and dag_tag not in given else [])
+
+
+class OptiSignsGraphQLOperator(_OptiSignsOperator):
+    """Run any GraphQL query or mutation; its ``data`` is the task's result.
+
+    :param query: the GraphQL document, or a path ending in ``.graphql``/``.gql`` (templated).
+    :param variables: its variables (templated).
+    :param idempotent: whether a mutation may be retried after a network error; queries always are.
+    :param optisigns_conn_id: the Airflow connection id.
+    """
+
+    template_fields: Sequence[str] = ("query", "variables", "optisigns_conn_id")
+    returns_dict = False
+    template_ext: Sequence[str] = (".graphql", ".gql")
+    template_fields_renderers = {"variables": "json"}
+
+    def __init__(
+        self,
+        *,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        idempotent: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.query = query
+        self.variables = variables
+        self.idempotent = idempotent
+
+    def execute(self, context: Context) -> Any:
+        variables = json.loads(self.variables) if isinstance(self.variables, str) else self.variables
+        return self.hook.execute(self.query, variables, idempotent=self.idempotent)
+
+
+class OptiSignsUploadAssetOperator(_OptiSignsOperator):
+    """Upload a file as an OptiSigns asset (streamed; checked before anything is sent).
+
+    Returns ``{"asset_id", "name", "status", "file_type"}``. Follow it with
+    :class:`~signs_provider.optisigns.sensors.OptiSignsAssetReadySensor` (deferrable), or set
+    ``wait_until_ready`` to wait in this task.
+
+    :param source: a local path or object storage URL (``s3://bucket/menu.png``; templated), or an
+        ``ObjectStoragePath``.
+    :param name: the asset's name in OptiSigns (templated); defaults to the file name.
+    :param tags: extra tags (templated); the provider's tag and the DAG's are always added.
+    :param folder: the OptiSigns folder, e.g. ``"/Lobby"``.
+    :param max_upload_bytes: refuse bigger files (default: the connection's limit, 1 GB).
+    :param wait_until_ready: poll until OptiSigns has converted the file.
+    :param ready_timeout: seconds to wait for that.
+    """
+
+    template_fields: Sequence[str] = ("source", "name", "tags", "folder", "optisigns_conn_id")
+
+    def __init__(
+        self,
+        *,
+        source: str | ObjectStoragePath,
+        name: str | None = None,
+        tags: Sequence[str] = (),
+        folder: str | None = None,
+        max_upload_bytes: int | None = None,
+        wait_until_ready: bool = False,
+        ready_timeout: float = 600,
+        poll_interval: float = 5,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+        self.name = name
+        self.tags = tags
+        self.folder = folder
+        self.max_upload_bytes = max_upload_bytes
+        self.wait_until_ready = wait_until_ready
+        self.ready_timeout = ready_timeout
+        self.poll_interval = poll_interval
+
+    @cached_property
+    def hook(self) -> OptiSignsHook:
+        from signs_provider.optisigns.hooks import OptiSignsHook
+
+        return OptiSignsHook(optisigns_conn_id=self.optisigns_conn_id, max_upload_bytes=self.max_upload_bytes)
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from signs_provider.optisigns.hooks import asset_summary
+
+        asset = self.hook.upload_file(
+            self.source, name=self.name, tags=self._tags(self.tags), path=self.folder
+        )
+        self._link(context, "asset", asset["_id"])
+        if self.wait_until_ready:
+            asset = self.hook.wait_for_asset_ready(
+                asset["_id"], timeout=self.ready_timeout, poll_interval=self.poll_interval
+            )
+        return asset_summary(asset)
+
+
+class OptiSignsUpsertWebsiteAssetOperator(_OptiSignsOperator):
+    """Create or update the website asset ``name`` (a re-run updates it, never duplicates it).
+
+    Returns ``{"asset_id", "name", "url"}``.
+
+    :param name: the asset's name (templated).
+    :param url: the web page to show (templated).
+    :param tags: extra tags (templated).
+    """
+
+    template_fields: Sequence[str] = ("name", "url", "tags", "folder", "optisigns_conn_id")
+
+    def __init__(
+        self, *, name: str, url: str, tags: Sequence[str] = (), folder: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.name = name
+        self.url = url
+        self.tags = tags
+        self.folder = folder
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        asset = self.hook.upsert_website_asset(
+            self.name, self.url, tags=self._tags(self.tags), path=self.folder
+        )
+        self._link(context, "asset", asset["_id"])
+        return {"asset_id": asset["_id"], "name": asset.get("originalFileName"), "url": asset.get("webLink")}
+
+
+class OptiSignsSyncPlaylistOperator(_OptiSignsOperator):
+    """Make the playlist ``name`` hold exactly ``items``, in order (created if missing).
+
+    A re-run with the same items changes nothing; the playlist never grows by repetition.
+    Returns ``{"playlist_id", "name", "items": [{"asset_id", "duration"}], "deleted_asset_ids"}``.
+
+    :param name: the playlist's name (templated).
+    :param items: asset ids, ``[asset_id, seconds]`` pairs or ``{"asset_id", "duration"}`` dicts
+        (templated; an upstream task's result works, e.g. ``[{"asset_id": upload.output["asset_id"],
+        "duration": 15}]``).
+    :param delete_replaced_assets: delete the assets this sync took out of the playlist, if the
+        provider created them (tag ``airflow-provider-signs``) and no other playlist uses them:
+        how a re-run replaces content instead of piling up assets.
+    """
+
+    template_fields: Sequence[str] = ("name", "items", "tags", "folder", "optisigns_conn_id")
+    template_fields_renderers = {"items": "json"}
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        items: Sequence[PlaylistEntryLike] | str,
+        tags: Sequence[str] = (),
+        folder: str | None = None,
+        delete_replaced_assets: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.name = name
+        self.items = items
+        self.tags = tags
+        self.folder = folder
+        self.delete_replaced_assets = delete_replaced_assets
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from signs_provider.optisigns.hooks import PlaylistEntry
+
+        raw = json.loads(self.items) if isinstance(self.items, str) else self.items
+        entries = [PlaylistEntry.coerce(item, index=i) for i, item in enumerate(raw)]
+        playlist = self.hook.upsert_playlist(self.name, tags=self._tags(self.tags), path=self.folder)
+        before = {item.get("_id") for item in playlist.get("assets") or []}
+        playlist = self.hook.set_playlist_items(playlist["_id"], entries)
+        self._link(context, "playlist", playlist["_id"])
+        after = {item.get("_id") for item in playlist.get("assets") or []}
+        deleted: list[str] = []
+        if self.delete_replaced_assets and before - after:
+            deleted = self.hook.delete_unused_provider_assets(sorted(str(i) for i in before - after))
+        return {
+            "playlist_id": playlist["_id"],
+            "name": playlist.get("name"),
+            "items": [
+                {"asset_id": i.get("_id"), "duration": i.get("duration")}
+                for i in playlist.get("assets") or []
+            ],
+            "deleted_asset_ids": deleted,
+        }
+
+
+class _ScreensOperator(_OptiSignsOperator):
+    """Content and targets shared by the push and assign operators."""
+
+    def __init__(
+        self,
+        *,
+        asset_id: str | None = None,
+        playlist_id: str | None = None,
+        schedule_id: str | None = None,
+        screen_ids: Sequence[str] = (),
+        screen_names: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.asset_id = asset_id
+        self.playlist_id = playlist_id
+        self.schedule_id = schedule_id
+        self.screen_ids = screen_ids
+        self.screen_names = screen_names
+        self.tags = tags
+
+    def _content_link(self, context: Context) -> None:
+        if self.playlist_id:
+            self._link(context, "playlist", self.playlist_id)
+        elif self.asset_id:
+            self._link(context, "asset", self.asset_id)
+        elif self.schedule_id:
+            self._link(context, "schedule", self.schedule_id)
+
+    def _content(self) -> dict[str, Any]:
+        kind = (
+            "PLAYLIST"
+            if self.playlist_id
+            else "ASSET"
+            if self.asset_id
+            else "SCHEDULE"
+            if self.schedule_id
+            else "NONE"
+        )
+        return {"content_type": kind, "content_id": self.playlist_id or self.asset_id or self.schedule_id}
+
+
+class OptiSignsPushContentOperator(_ScreensOperator):
+    """Push an asset, playlist or schedule to screens with one API call, however many screens.
+
+    Screens are chosen by ``screen_ids``, ``screen_names`` (resolved to ids first), ``tags`` and
+    ``tag_rules``; unknown names, ids and tags fail the task before anything is pushed.
+    Returns ``{"content_type", "content_id", "mode", "screen_ids"}``.
+
+    :param mode: ``NOW`` (default), ``SCHEDULE`` (at ``start_at``, optionally until
+        ``expire_at``) or ``TEMPORARILY`` (a takeover for ``takeover_minutes``).
+    :param local_timezone: the time zone of ``start_at``/``expire_at`` for the screens.
+    """
+
+    template_fields: Sequence[str] = (
+        "asset_id",
+        "playlist_id",
+        "schedule_id",
+        "screen_ids",
+        "screen_names",
+        "tags",
+        "tag_rules",
+        "start_at",
+        "expire_at",
+        "optisigns_conn_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        tag_rules: Sequence[str] = (),
+        mode: PushMode = "NOW",
+        start_at: datetime | str | None = None,
+        expire_at: datetime | str | None = None,
+        local_timezone: str = "UTC",
+        takeover_minutes: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.tag_rules = tag_rules
+        self.mode = mode
+        self.start_at = start_at
+        self.expire_at = expire_at
+        self.local_timezone = local_timezone
+        self.takeover_minutes = takeover_minutes
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        screen_ids = list(template_list(self.screen_ids))
+        if self.screen_names:
+            screen_ids += [s["_id"] for s in self.hook.find_screens(names=template_list(self.screen_names))]
+        result = self.hook.push_content(
+            asset_id=self.asset_id,
+            playlist_id=self.playlist_id,
+            schedule_id=self.schedule_id,
+            screen_ids=list(dict.fromkeys(screen_ids)),
+            tags=template_list(self.tags),
+            tag_rules=template_list(self.tag_rules),
+            mode=self.mode,
+            start_at=self.start_at,
+            expire_at=self.expire_at,
+            local_timezone=self.local_timezone,
+            takeover_minutes=self.takeover_minutes,
+        )
+        self._content_link(context)
+        reached = (
+            (result.get("result") or {}).get("deviceIds") if isinstance(result.get("result"), dict) else None
+        )
+        return {**self._content(), "mode": self.mode, "screen_ids": reached or result["screen_ids"]}
+
+
+class OptiSignsAssignContentOperator(_ScreensOperator):
+    """Set what screens play, as their lasting setting (``updateDevice``, one call per screen).
+
+    With no content given, the screens are blanked. For many screens prefer
+    :class:`OptiSignsPushContentOperator` (one call). Returns
+    ``{"content_type", "content_id", "screen_ids"}``.
+    """
+
+    template_fields: Sequence[str] = (
+        "asset_id",
+        "playlist_id",
+        "schedule_id",
+        "screen_ids",
+        "screen_names",
+        "tags",
+        "optisigns_conn_id",
+    )
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        ids = template_list(self.screen_ids)
+        names, tags = template_list(self.screen_names), template_list(self.tags)
+        screens = self.hook.find_screens(ids=ids, names=names, tags=tags) if (ids or names or tags) else []
+        if not screens:
+            from signs_provider.common.errors import SignsConfigError
+
+            raise SignsConfigError("No screens: pass screen_ids, screen_names or tags.")
+        updated = self.hook.assign_content(
+            [s["_id"] for s in screens],
+            asset_id=self.asset_id,
+            playlist_id=self.playlist_id,
+            schedule_id=self.schedule_id,
+        )
+        self._content_link(context)
+        return {**self._content(), "screen_ids": [s["_id"] for s in updated]}
+
+
+class OptiSignsCleanupAssetsOperator(_OptiSignsOperator):
+    """Delete the assets the provider created that are older than ``older_than``.
+
+    Only assets tagged ``airflow-provider-signs`` (and all of ``tags``, if given) are touched.
+    Returns the ids deleted.
+
+    :param older_than: a ``timedelta``, or a number of days.
+    :param tags: narrow to assets carrying all these tags too (e.g. ``["airflow-dag-my_dag"]``).
+    :param preview: only report what would be deleted.
+    """
+
+    template_fields: Sequence[str] = ("tags", "optisigns_conn_id")
+    returns_dict = False
+
+    def __init__(
+        self,
+        *,
+        older_than: timedelta | float,
+        tags: Sequence[str] = (),
+        preview: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.older_than = (
+            older_than if isinstance(older_than, timedelta) else timedelta(days=float(older_than))
+        )
+        self.tags = tags
+        self.preview = preview
+
+    def execute(self, context: Context) -> list[str]:
+        return self.hook.cleanup_assets(
+            older_than=self.older_than, tags=template_list(self.tags), dry_run=self.preview
+        )
+
+
+def template_list(value: Sequence[str] | str | None) -> list[str]:
+    """Template-friendly: a rendered JSON list, a lone string, or a sequence."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return [str(v) for v in json.loads(text)]
+        return [text] if text else []
+    return [str(v) for v in value]

@@ -1,0 +1,53 @@
+"""Fixtures shared by the OptiSigns tests: connections pointing at the emulator, a fast retry policy."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from signs_provider.common.http import RetryPolicy
+from signs_provider.emulator.credentials import OPTISIGNS_READONLY_KEY
+from signs_provider.optisigns.hooks import OptiSignsHook
+
+# Quick retries: tests wait for behaviour, not for backoff.
+FAST = RetryPolicy(max_attempts=4, initial_backoff=0.01, max_backoff=0.05, max_elapsed=10)
+
+
+@pytest.fixture
+def optisigns_env(emulator, monkeypatch):
+    """The emulator's AIRFLOW_CONN_* variables (optisigns_default, signs_feeds, ...) for one test."""
+    for name, value in emulator.connections().items():
+        monkeypatch.setenv(name, value)
+    return emulator
+
+
+@pytest.fixture
+def hook(optisigns_env) -> OptiSignsHook:
+    return OptiSignsHook(retry_policy=FAST)
+
+
+@pytest.fixture
+def readonly_hook(optisigns_env, monkeypatch) -> OptiSignsHook:
+    conn = json.loads(optisigns_env.connections()["AIRFLOW_CONN_OPTISIGNS_DEFAULT"])
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OPTISIGNS_READONLY", json.dumps({**conn, "password": OPTISIGNS_READONLY_KEY})
+    )
+    return OptiSignsHook(optisigns_conn_id="optisigns_readonly", retry_policy=FAST)
+
+
+@pytest.fixture
+def png(tmp_path):
+    """A real 64x36 PNG on disk."""
+    from PIL import Image
+
+    path = tmp_path / "slide.png"
+    Image.new("RGB", (64, 36), (200, 30, 30)).save(path)
+    return path
+
+
+def mutations(emulator) -> list[str]:
+    """Root fields of the GraphQL mutations the emulator received, in order."""
+    return [
+        f for r in emulator.control.requests() if r.get("operation_type") == "mutation" for f in r["fields"]
+    ]

@@ -1,0 +1,223 @@
+"""Operators: thin, templated, JSON results, the OptiSigns link, checked input, cheap to import.
+
+Each operator's ``execute`` runs against the emulator with a minimal task context (the part of
+the Airflow runtime an operator touches: ``ti.xcom_push``). The whole chain also runs for real
+under ``airflow dags test`` in tests/dags.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from airflow.sdk import DAG
+
+from signs_provider.common.errors import SignsConfigError
+from signs_provider.optisigns.errors import UnknownScreensError
+from signs_provider.optisigns.hooks import PROVIDER_TAG, OptiSignsHook, screen_content
+from signs_provider.optisigns.links import LINK_XCOM_KEY
+from signs_provider.optisigns.operators import (
+    DEFAULT_CONN_ID,
+    OptiSignsAssignContentOperator,
+    OptiSignsCleanupAssetsOperator,
+    OptiSignsGraphQLOperator,
+    OptiSignsPushContentOperator,
+    OptiSignsSyncPlaylistOperator,
+    OptiSignsUploadAssetOperator,
+    OptiSignsUpsertWebsiteAssetOperator,
+    template_list,
+)
+from signs_provider.optisigns.outlets import screens_tag_asset
+from tests.optisigns.conftest import mutations
+
+
+class _TaskInstance:
+    """The one part of the runtime context the operators use."""
+
+    def __init__(self) -> None:
+        self.xcom: dict[str, object] = {}
+
+    def xcom_push(self, key: str, value: object) -> None:
+        self.xcom[key] = value
+
+
+@pytest.fixture
+def context():
+    return {"ti": _TaskInstance()}
+
+
+def _run(op, context):
+    result = op.execute(context)
+    json.dumps(result)  # every result is a small JSON value
+    return result
+
+
+def test_default_conn_id_matches_the_hook() -> None:
+    assert OptiSignsHook.default_conn_name == DEFAULT_CONN_ID
+
+
+def test_importing_the_operators_does_not_import_the_hook_or_http_clients() -> None:
+    code = (
+        "import sys, signs_provider.optisigns.operators, signs_provider.optisigns.sensors;"
+        "print(sorted(m for m in ('signs_provider.optisigns.hooks', 'signs_provider.common.http',"
+        " 'requests_toolbelt', 'PIL') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_template_fields_are_attributes() -> None:
+    with DAG("t_fields"):
+        ops = [
+            OptiSignsGraphQLOperator(task_id="g", query="{ me { _id } }"),
+            OptiSignsUploadAssetOperator(task_id="u", source="/x.png"),
+            OptiSignsUpsertWebsiteAssetOperator(task_id="w", name="n", url="https://x.example.com"),
+            OptiSignsSyncPlaylistOperator(task_id="s", name="n", items=[]),
+            OptiSignsPushContentOperator(task_id="p", asset_id="a", tags=["t"]),
+            OptiSignsAssignContentOperator(task_id="a", asset_id="a", tags=["t"]),
+            OptiSignsCleanupAssetsOperator(task_id="c", older_than=7),
+        ]
+    for op in ops:
+        assert "optisigns_conn_id" in op.template_fields
+        for field in op.template_fields:
+            assert hasattr(op, field), (op.task_id, field)
+
+
+def test_graphql_operator_renders_and_returns_data(optisigns_env, context) -> None:
+    with DAG("t_graphql", params={"name": "Lobby Loop"}):
+        op = OptiSignsGraphQLOperator(
+            task_id="q",
+            query="query P($q: QueryPlaylistInput!) { playlists(query: $q) { page { edges { node { name } } } } }",
+            variables={"q": {"name": "{{ params.name }}"}},
+        )
+    op.render_template_fields({**context, "params": {"name": "Lobby Loop"}})
+    data = _run(op, context)
+    assert data["playlists"]["page"]["edges"] == [{"node": {"name": "Lobby Loop"}}]
+
+
+def test_upload_operator_uploads_tags_and_links(optisigns_env, context, png) -> None:
+    with DAG("t_upload"):
+        op = OptiSignsUploadAssetOperator(task_id="up", source=str(png), name="Menu", tags=["cafe"])
+    result = _run(op, context)
+    assert result["name"] == "Menu.png" and result["status"] == "converting"
+    asset = OptiSignsHook().get_asset(result["asset_id"])
+    assert asset["tags"] == [PROVIDER_TAG, "cafe", "airflow-dag-t_upload"]
+    assert context["ti"].xcom[LINK_XCOM_KEY] == f"https://app.optisigns.com/app/assets/{result['asset_id']}"
+
+
+def test_upload_operator_can_wait_until_ready(optisigns_env, context, png) -> None:
+    optisigns_env.control.add_fault("503", operation="assets", times=1)  # a read retried mid-wait
+    op = OptiSignsUploadAssetOperator(task_id="up", source=str(png), wait_until_ready=True, poll_interval=0.2)
+    result = _run(op, context)
+    assert result["status"] == "done"
+
+
+def test_upload_operator_refuses_a_big_file_before_sending(optisigns_env, context, png) -> None:
+    op = OptiSignsUploadAssetOperator(task_id="up", source=str(png), max_upload_bytes=10)
+    with pytest.raises(SignsConfigError, match="over the upload limit"):
+        op.execute(context)
+    assert optisigns_env.control.requests() == []
+
+
+def test_website_operator_is_an_upsert(optisigns_env, context) -> None:
+    op = OptiSignsUpsertWebsiteAssetOperator(task_id="w", name="Board", url="https://b.example.com/1")
+    first = _run(op, context)
+    op.url = "https://b.example.com/2"
+    second = _run(op, context)
+    assert first["asset_id"] == second["asset_id"] and second["url"] == "https://b.example.com/2"
+
+
+def test_sync_playlist_operator_replaces_content_and_deletes_the_old_asset(
+    optisigns_env, context, png
+) -> None:
+    hook = OptiSignsHook()
+    old = hook.upload_file(png, name="Chart")
+    new = hook.upload_file(png, name="Chart")
+    with DAG("t_sync"):
+        op = OptiSignsSyncPlaylistOperator(
+            task_id="sync", name="Lobby KPIs", items=[{"asset_id": old["_id"], "duration": 15}]
+        )
+    first = _run(op, context)
+    assert first["items"] == [{"asset_id": old["_id"], "duration": 15.0}] and first["deleted_asset_ids"] == []
+    op.items = json.dumps([{"asset_id": new["_id"], "duration": 15}])  # as a rendered template gives it
+    op.delete_replaced_assets = True
+    second = _run(op, context)
+    assert second["playlist_id"] == first["playlist_id"]
+    assert second["items"] == [{"asset_id": new["_id"], "duration": 15.0}]
+    assert second["deleted_asset_ids"] == [old["_id"]]
+    assert [a["_id"] for a in hook.list_assets(name="Chart.png")] == [new["_id"]]
+    assert context["ti"].xcom[LINK_XCOM_KEY].endswith(f"/playlists/{first['playlist_id']}")
+    optisigns_env.control.reset_requests()
+    _run(op, context)
+    assert mutations(optisigns_env) == []  # a re-run with the same items changes nothing
+
+
+def test_sync_playlist_operator_checks_items_first(optisigns_env, context) -> None:
+    op = OptiSignsSyncPlaylistOperator(task_id="sync", name="X", items=[{"asset_id": "a", "duration": -1}])
+    with pytest.raises(SignsConfigError, match="duration"):
+        op.execute(context)
+    assert optisigns_env.control.requests() == []
+
+
+def test_push_operator_by_tag_and_names(optisigns_env, context) -> None:
+    hook = OptiSignsHook()
+    playlist = hook.find_playlist("Office Rotation")["_id"]
+    op = OptiSignsPushContentOperator(
+        task_id="push", playlist_id=playlist, tags='["lobby"]', screen_names=["Office Kitchen"]
+    )
+    result = _run(op, context)
+    expected = {s["_id"] for s in hook.find_screens(tags=["lobby"], names=["Office Kitchen"])}
+    assert set(result["screen_ids"]) == expected and len(result["screen_ids"]) == 4
+    assert result["content_type"] == "PLAYLIST" and result["mode"] == "NOW"
+    assert all(screen_content(hook.get_screen(i)) == ("PLAYLIST", playlist) for i in expected)
+    assert optisigns_env.control.count(operation="pushToScreens") == 1
+
+
+def test_push_operator_unknown_name_fails_before_pushing(optisigns_env, context) -> None:
+    op = OptiSignsPushContentOperator(task_id="push", asset_id="x", screen_names=["Nowhere"])
+    with pytest.raises(UnknownScreensError, match="Nowhere.*Lobby Entrance"):
+        op.execute(context)
+    assert mutations(optisigns_env) == []
+
+
+def test_assign_operator(optisigns_env, context) -> None:
+    hook = OptiSignsHook()
+    asset = hook.find_playlist("Lobby Loop")["assets"][0]["_id"]
+    op = OptiSignsAssignContentOperator(task_id="assign", asset_id=asset, tags=["kpi"])
+    result = _run(op, context)
+    assert len(result["screen_ids"]) == 2
+    assert all(screen_content(hook.get_screen(i)) == ("ASSET", asset) for i in result["screen_ids"])
+    with pytest.raises(SignsConfigError, match="No screens"):
+        OptiSignsAssignContentOperator(task_id="none", asset_id=asset).execute(context)
+
+
+def test_cleanup_operator_preview_and_delete(optisigns_env, context, png) -> None:
+    hook = OptiSignsHook()
+    asset = hook.upload_file(png, name="Stale")
+    # Older than zero days: every asset the provider made before now (the seeded ones are not its own).
+    op = OptiSignsCleanupAssetsOperator(task_id="c", older_than=0, preview=True)
+    assert _run(op, context) == [asset["_id"]]
+    assert hook.get_asset(asset["_id"])
+    op.preview = False
+    assert _run(op, context) == [asset["_id"]]
+    assert hook.list_assets(name="Stale.png") == []
+    assert OptiSignsCleanupAssetsOperator(task_id="d", older_than=2).older_than == timedelta(days=2)
+
+
+def test_operators_accept_asset_outlets() -> None:
+    with DAG("t_outlets"):
+        op = OptiSignsPushContentOperator(
+            task_id="push", asset_id="a", tags=["lobby"], outlets=[screens_tag_asset("lobby")]
+        )
+    assert [o.uri for o in op.outlets] == ["optisigns://screens/tag/lobby"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, []), ("", []), ("lobby", ["lobby"]), ('["a", "b"]', ["a", "b"]), (("a",), ["a"])],
+)
+def test_template_list(value, expected) -> None:
+    assert template_list(value) == expected
