@@ -6,7 +6,9 @@ OpenSign gives some codes meanings of its own: 405 is a bad (or other-environmen
 
 from __future__ import annotations
 
-from signs_provider.common.errors import SignsApiError
+from airflow.sdk.exceptions import AirflowFailException
+
+from signs_provider.common.errors import SignsApiError, SignsError
 
 
 class OpenSignApiError(SignsApiError):
@@ -23,8 +25,14 @@ class OpenSignConflictError(OpenSignApiError):
     :ivar existing_id: the ``objectId`` of the existing object when OpenSign returns it.
     """
 
-    def __init__(self, message: str, *, status: int | None = None, api_message: str | None = None,
-                 existing_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        api_message: str | None = None,
+        existing_id: str | None = None,
+    ) -> None:
         super().__init__(message, status=status, api_message=api_message)
         self.existing_id = existing_id
 
@@ -34,8 +42,36 @@ class OpenSignNotFoundError(OpenSignApiError):
 
 
 class OpenSignCreditsError(OpenSignApiError):
-    """HTTP 429: the account has no API credits left to create documents."""
+    """HTTP 429, or a pre-check: the account has too few API credits to create the documents."""
 
 
 class OpenSignBadRequestError(OpenSignApiError):
     """HTTP 400: OpenSign refused the request, with its own message."""
+
+
+class OpenSignInvalidResponseError(OpenSignApiError):
+    """OpenSign answered 2xx with a body that is not the expected JSON (cut short, or a proxy's page).
+
+    For a create this is as ambiguous as a lost response: the document may exist.
+    """
+
+
+class OpenSignDocumentStateError(SignsError):
+    """The document is not in a state that allows the operation (e.g. downloading before completion)."""
+
+
+class OpenSignDocumentFailedError(SignsError, AirflowFailException):
+    """A document being waited for was declined, expired or is gone; the task fails without retrying
+    (waiting again would not change the outcome).
+
+    :ivar result: the wait's JSON-serialisable summary (each document's status and a sentence on
+        every document that did not complete).
+    """
+
+    def __init__(self, message: str, *, result: dict | None = None) -> None:
+        super().__init__(message)
+        self.result = result or {}
+
+
+class OpenSignWebhookError(SignsError, ValueError):
+    """A webhook delivery that is not signed with the secret, or whose body is not an OpenSign event."""

@@ -1,0 +1,181 @@
+"""Send each new employment contract for signature, wait for the signatures, archive the signed PDFs.
+
+fetch_contracts --> check_credits ----------------------------> send_for_signature (one per contract)
+              \\--> build_contract (one PDF per contract) ------/            |
+                                                              wait_for_signatures (deferred)
+                                                                  |                  \\
+                                                   archive_signed (one per signed)    |
+                                                                  \\--------------> report
+
+1. ``fetch_contracts``: GET the day's new contracts (name, email, role, contract title) from an HR
+   or CRM API through the HTTP connection ``signs_feeds``; with the local emulator that is its
+   sample feed ``/contracts``.
+2. ``check_credits``: each document costs an OpenSign API credit; stop before sending anything when
+   there are fewer credits than contracts.
+3. ``build_contract``: draw each contract as a PDF with Pillow, with a signature line, and store it
+   in ``OUTBOX`` (any ``ObjectStoragePath``, e.g. ``s3://bucket/outbox`` when workers share no disk).
+4. ``send_for_signature``: one OpenSign document per contract (dynamic task mapping), with a
+   signature field on the line. A retried task finds the document it already sent instead of
+   paying for a second one.
+5. ``wait_for_signatures``: one deferred sensor for all documents; each check costs a list request
+   or two, not one request per document. Declined and expired documents do not fail it here: they
+   are reported.
+6. ``archive_signed``: the signed PDF and its completion certificate, per signed document, into the
+   archive folder (param ``archive_folder``, default ``$AIRFLOW_HOME/signed-archive``), by date.
+7. ``report``: what was signed and archived, and which documents were declined or expired, and why.
+
+Connections: ``opensign_default`` (type ``opensign``: the API token and environment) and
+``signs_feeds`` (type ``http``). ``signs-emulator`` prints both for the local emulator.
+Set ``OPENSIGN_POLL_SECONDS`` in the environment to check more or less often (default 60).
+
+Try it: ``airflow dags test opensign_send_for_signature``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pendulum
+from airflow.providers.http.operators.http import HttpOperator
+from airflow.sdk import Param, dag, task
+
+from signs_provider.opensign.operators import (
+    OpenSignCheckCreditsOperator,
+    OpenSignDownloadDocumentOperator,
+    OpenSignSendDocumentOperator,
+)
+from signs_provider.opensign.sensors import OpenSignDocumentSensor
+
+FEED_CONN_ID = "signs_feeds"
+AIRFLOW_HOME = os.path.expanduser(os.environ.get("AIRFLOW_HOME", "~/airflow"))
+ARCHIVE_FOLDER = os.path.join(AIRFLOW_HOME, "signed-archive")
+# Where the generated PDFs wait to be sent; any ObjectStoragePath URL works.
+OUTBOX = f"file://{os.path.join(AIRFLOW_HOME, 'signature-outbox')}"
+POLL_SECONDS = float(os.environ.get("OPENSIGN_POLL_SECONDS", "60"))
+DAYS_TO_SIGN = 7
+
+# The page is A4 at 150 dpi; OpenSign places fields in PDF points (1/72 inch) from the top-left.
+DPI = 150
+PAGE_POINTS = (595, 842)
+SIGNATURE_BOX = {"x": 72, "y": 640, "w": 220, "h": 60}  # where the employee signs, in points
+
+
+def _px(points: float) -> int:
+    return round(points * DPI / 72)
+
+
+@dag(
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["opensign", "example"],
+    params={
+        "archive_folder": Param(ARCHIVE_FOLDER, type="string", description="Where signed PDFs are archived"),
+    },
+)
+def opensign_send_for_signature():
+    fetch_contracts = HttpOperator(
+        task_id="fetch_contracts",
+        http_conn_id=FEED_CONN_ID,
+        endpoint="contracts",
+        method="GET",
+        data={"date": "{{ ds }}"},
+        response_filter=lambda response: response.json()["contracts"],
+    )
+
+    check_credits = OpenSignCheckCreditsOperator(task_id="check_credits", required=fetch_contracts.output)
+
+    @task
+    def build_contract(contract: dict, ds: str | None = None) -> dict:
+        """Draw the contract as a one-page PDF; return the send operator's arguments for it."""
+        from airflow.sdk import ObjectStoragePath
+        from PIL import Image, ImageDraw, ImageFont
+
+        page = Image.new("RGB", (_px(PAGE_POINTS[0]), _px(PAGE_POINTS[1])), "white")
+        draw = ImageDraw.Draw(page)
+        title_font, font = ImageFont.load_default(size=44), ImageFont.load_default(size=28)
+        draw.text((_px(72), _px(72)), contract["contract_title"], font=title_font, fill="black")
+        lines = [
+            f"Employee: {contract['name']} <{contract['email']}>",
+            f"Position: {contract['role']}, {contract['department']}",
+            f"Start date: {contract['start_date']}",
+            "",
+            "The Employee and the Company agree to the terms of employment set out in the",
+            "Company's standard conditions, which form part of this contract.",
+        ]
+        for i, line in enumerate(lines):
+            draw.text((_px(72), _px(150 + 22 * i)), line, font=font, fill="black")
+        box = SIGNATURE_BOX
+        bottom = _px(box["y"] + box["h"])
+        draw.line((_px(box["x"]), bottom, _px(box["x"] + box["w"]), bottom), fill="black", width=3)
+        draw.text((_px(box["x"]), bottom + 12), "Employee signature", font=font, fill="black")
+
+        outbox = ObjectStoragePath(OUTBOX) / (ds or "undated")
+        outbox.mkdir(parents=True, exist_ok=True)
+        path = outbox / f"{contract['id']}.pdf"
+        with path.open("wb") as handle:
+            page.save(handle, format="PDF", resolution=DPI)
+        return {
+            "file": str(path),
+            "title": f"{contract['contract_title']} - {contract['name']}",
+            "note": f"Contract {contract['id']}: please review and sign.",
+            "signers": [
+                {
+                    "name": contract["name"],
+                    "email": contract["email"],
+                    "role": "Employee",
+                    "widgets": [{"type": "signature", "page": 1, **SIGNATURE_BOX}],
+                }
+            ],
+        }
+
+    send_for_signature = OpenSignSendDocumentOperator.partial(
+        task_id="send_for_signature",
+        options={"timeToCompleteDays": DAYS_TO_SIGN, "sendInOrder": False},
+        retries=2,
+    ).expand_kwargs(build_contract.expand(contract=fetch_contracts.output))
+    check_credits >> send_for_signature
+
+    wait_for_signatures = OpenSignDocumentSensor(
+        task_id="wait_for_signatures",
+        document_ids=send_for_signature.output,
+        failure_statuses=(),  # declined and expired documents are reported, not a failure
+        deferrable=True,
+        poke_interval=POLL_SECONDS,
+        timeout=(DAYS_TO_SIGN + 1) * 24 * 3600,
+    )
+
+    @task
+    def signed_documents(outcome: dict) -> list[str]:
+        return outcome["completed"]
+
+    archive_signed = OpenSignDownloadDocumentOperator.partial(
+        task_id="archive_signed",
+        destination="{{ params.archive_folder }}/{{ ds }}/",
+        retries=2,
+    ).expand(document_id=signed_documents(wait_for_signatures.output))
+
+    @task(trigger_rule="none_failed")
+    def report(outcome: dict, archived: list[dict] | None = None) -> dict:
+        """Log what happened to each contract; the return value is the run's summary."""
+        import logging
+
+        log = logging.getLogger(__name__)
+        files = [f for a in archived or [] for f in (a["signed_pdf"], a["certificate"]) if f]
+        for path in files:
+            log.info("Archived %s", path)
+        for why in outcome["problems"].values():
+            log.warning("Not signed: %s", why)
+        return {
+            "signed": len(outcome["completed"]),
+            "archived_files": files,
+            "declined": outcome["declined"],
+            "expired": outcome["expired"],
+            "problems": outcome["problems"],
+        }
+
+    report(wait_for_signatures.output, archive_signed.output)
+
+
+opensign_send_for_signature()

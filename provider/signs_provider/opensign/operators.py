@@ -1,0 +1,389 @@
+"""Operators that send documents for signature with OpenSign and collect the results.
+
+Each is a thin, templated layer over :class:`~signs_provider.opensign.hooks.OpenSignHook`: it calls
+the hook, returns a small JSON result (the task's XCom) and stores the address behind the task's
+"OpenSign" button. Waiting is :class:`~signs_provider.opensign.sensors.OpenSignDocumentSensor`.
+
+Sending many documents (one per recipient) is dynamic task mapping over a send operator, after
+:class:`OpenSignCheckCreditsOperator`::
+
+    check = OpenSignCheckCreditsOperator(task_id="check_credits", required=recipients)
+    send = OpenSignSendDocumentOperator.partial(task_id="send", file=..., title=...).expand(signers=...)
+    check >> send
+
+This module stays cheap to import (DAG files import it at every parse): the hook and the HTTP
+libraries are imported only when a task runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from signs_provider.opensign.links import LINK_XCOM_KEY, OpenSignDocumentLink
+from signs_provider.opensign.sensors import document_ids_of, run_moment
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context, ObjectStoragePath
+
+    from signs_provider.opensign.hooks import OpenSignHook
+
+#: Same as ``OpenSignHook.default_conn_name`` (not imported from the hook, to keep DAG parsing cheap).
+DEFAULT_CONN_ID = "opensign_default"
+
+
+class _OpenSignOperator(BaseOperator):
+    """Shared plumbing: the connection, a cached hook, the "OpenSign" button."""
+
+    operator_extra_links = (OpenSignDocumentLink(),)
+    ui_color = "#e8f0fe"
+
+    def __init__(self, *, opensign_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.opensign_conn_id = opensign_conn_id
+
+    @cached_property
+    def hook(self) -> OpenSignHook:
+        from signs_provider.opensign.hooks import OpenSignHook
+
+        return OpenSignHook(opensign_conn_id=self.opensign_conn_id)
+
+    def _link(self, context: Context, document_id: str) -> str:
+        url = self.hook.document_url(document_id)
+        context["ti"].xcom_push(key=LINK_XCOM_KEY, value=url)
+        return url
+
+
+class _OpenSignSendOperator(_OpenSignOperator):
+    """Send once per task instance, even across task retries.
+
+    Every document carries a marker derived from (dag_id, task_id, run_id, map_index). On a retry
+    the operator first looks for a document with its marker and returns it instead of sending (and
+    paying for) another; the hook does the same within one try after a lost response.
+
+    Signing links are personal (whoever has one can sign as that person), and the task's XCom is
+    visible to everyone who can read the DAG. They are returned only when OpenSign does not email
+    them (``send_email: False`` in ``options``), i.e. when the DAG has to deliver them itself, or
+    when ``return_signing_links=True``.
+    """
+
+    def __init__(
+        self,
+        *,
+        signers: Sequence[Mapping[str, Any]] | Any,
+        options: Mapping[str, Any] | None = None,
+        return_signing_links: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.signers = signers
+        self.options = options
+        self.return_signing_links = return_signing_links
+
+    def _send(self, marker: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from signs_provider.opensign.documents import idempotency_marker
+
+        ti = context["ti"]
+        marker = idempotency_marker(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
+        sent: dict[str, Any] | None = None
+        if ti.try_number > 1:
+            # Any attempt of this run created its document after the run was due.
+            found = self.hook.find_document_by_marker(
+                marker, since=run_moment(context, ("run_after", "logical_date", "start_date"))
+            )
+            if found is not None:
+                self.log.info("Document %s was sent by an earlier try; not sending again.", found["objectId"])
+                sent = {"objectId": found["objectId"], "title": found.get("title"), "recovered": True}
+        if sent is None:
+            sent = self._send(marker)
+        document_id = str(sent.get("objectId") or sent.get("document_id"))
+        result: dict[str, Any] = {
+            "document_id": document_id,
+            "title": str(sent.get("title") or self._title()),
+            "signers": [str(s.get("email")) for s in self.signers if isinstance(s, Mapping)],
+            "url": self._link(context, document_id),
+            "marker": marker,
+            "recovered": bool(sent.get("recovered")),
+        }
+        if self._wants_links():
+            links = sent.get("signurl")
+            result["signing_links"] = list(links) if links else self.hook.get_signing_links(document_id)
+        self.log.info(
+            "Sent OpenSign document %s (%s) to %s", document_id, result["title"], ", ".join(result["signers"])
+        )
+        return result
+
+    def _title(self) -> str:
+        return ""
+
+    def _wants_links(self) -> bool:
+        if self.return_signing_links is not None:
+            return self.return_signing_links
+        return (self.options or {}).get("send_email") is False
+
+
+class OpenSignSendDocumentOperator(_OpenSignSendOperator):
+    """Send a PDF for signature; returns the document id (and the signing links, see below).
+
+    Returns (XCom) ``{"document_id", "title", "signers": [emails], "url", "marker", "recovered",
+    "signing_links"?: [{"email", "url"}]}``.
+
+    :param file: the PDF: a local path, an ``ObjectStoragePath`` or URL (``s3://...``), or bytes;
+        at most 10 MB (templated).
+    :param title: the document's title (templated).
+    :param signers: ``[{"name", "email", "widgets": [{"type": "signature", "page", "x", "y", "w",
+        "h"}]}]`` (templated; coordinates in PDF points from the top-left corner). Map over it to send
+        one document per recipient.
+    :param note: shown to signers (templated).
+    :param options: other settings under OpenSign's names, e.g. ``{"send_email": False,
+        "timeToCompleteDays": 7}`` (templated).
+    :param return_signing_links: put the personal signing links in the XCom; by default only when
+        OpenSign does not email them (``send_email: False``).
+    :param opensign_conn_id: the Airflow connection id.
+    """
+
+    template_fields: Sequence[str] = ("file", "title", "signers", "note", "options", "opensign_conn_id")
+    template_fields_renderers = {"signers": "json", "options": "json"}
+
+    def __init__(
+        self,
+        *,
+        file: str | ObjectStoragePath | bytes,
+        title: str,
+        signers: Sequence[Mapping[str, Any]] | Any,
+        note: str = "",
+        options: Mapping[str, Any] | None = None,
+        return_signing_links: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            signers=signers, options=options, return_signing_links=return_signing_links, **kwargs
+        )
+        self.file = file
+        self.title = title
+        self.note = note
+
+    def _title(self) -> str:
+        return self.title
+
+    def _send(self, marker: str) -> dict[str, Any]:
+        return self.hook.create_document(
+            self.file,
+            title=self.title,
+            signers=self.signers,
+            note=self.note,
+            marker=marker,
+            options=self.options,
+        )
+
+
+class OpenSignSendTemplateOperator(_OpenSignSendOperator):
+    """Send a document made from a template; signers fill the template's roles.
+
+    Returns the same XCom as :class:`OpenSignSendDocumentOperator`.
+
+    :param template_id: the template (templated).
+    :param signers: ``[{"role", "name", "email", "widgets"?: [{"name", "default"}]}]`` (templated);
+        roles are checked against the template before anything is sent.
+    :param title: defaults to the template's title (templated).
+    :param prefill: ``{"widgets": [{"name", "response"}]}`` (templated).
+    :param file: a PDF replacing the template's file (templated).
+    :param options: overrides of the template's settings under OpenSign's names (templated).
+    """
+
+    template_fields: Sequence[str] = (
+        "template_id",
+        "signers",
+        "title",
+        "prefill",
+        "file",
+        "options",
+        "opensign_conn_id",
+    )
+    template_fields_renderers = {"signers": "json", "prefill": "json", "options": "json"}
+
+    def __init__(
+        self,
+        *,
+        template_id: str,
+        signers: Sequence[Mapping[str, Any]] | Any,
+        title: str | None = None,
+        prefill: Mapping[str, Any] | None = None,
+        file: str | ObjectStoragePath | bytes | None = None,
+        options: Mapping[str, Any] | None = None,
+        return_signing_links: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            signers=signers, options=options, return_signing_links=return_signing_links, **kwargs
+        )
+        self.template_id = template_id
+        self.title = title
+        self.prefill = prefill
+        self.file = file
+
+    def _title(self) -> str:
+        return self.title or ""
+
+    def _send(self, marker: str) -> dict[str, Any]:
+        return self.hook.create_document_from_template(
+            self.template_id,
+            signers=self.signers,
+            title=self.title,
+            prefill=self.prefill,
+            file=self.file,
+            marker=marker,
+            options=self.options,
+        )
+
+
+class OpenSignCheckCreditsOperator(_OpenSignOperator):
+    """Fail before a bulk send when the account has fewer API credits than documents to send.
+
+    Returns (XCom) ``{"available": n, "required": m}``.
+
+    :param required: how many documents will be sent: a number, or the list of recipients
+        (its length is used) (templated).
+    """
+
+    template_fields: Sequence[str] = ("required", "opensign_conn_id")
+
+    def __init__(self, *, required: int | Sequence[Any] | Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.required = required
+
+    def execute(self, context: Context) -> dict[str, int]:
+        required = self.required
+        if isinstance(required, str) and required.strip().isdigit():
+            count = int(required)
+        elif isinstance(required, int) and not isinstance(required, bool):
+            count = required
+        elif isinstance(required, (list, tuple)) or hasattr(required, "__iter__"):
+            count = len(list(required))
+        else:
+            raise ValueError(f"required: {required!r} is neither a number nor a list of recipients.")
+        available = self.hook.check_credits(count)
+        self.log.info(
+            "OpenSign %s: %d credit(s) available for %d document(s).", self.hook.environment, available, count
+        )
+        return {"available": available, "required": count}
+
+
+class OpenSignDownloadDocumentOperator(_OpenSignOperator):
+    """Save a completed document's signed PDF and its completion certificate.
+
+    Returns (XCom) ``{"document_id", "signed_pdf": path, "certificate": path or None}``.
+
+    :param document_id: the document, or a send operator's result (templated).
+    :param destination: a folder (local path, ``ObjectStoragePath`` or URL such as ``s3://bucket/signed/``);
+        files are named ``<document_id>-signed.pdf`` and ``<document_id>-certificate.pdf`` (templated).
+    :param certificate: also save the certificate.
+    :param allow_partial: save the PDF of a document that is not completed yet.
+    """
+
+    template_fields: Sequence[str] = ("document_id", "destination", "opensign_conn_id")
+
+    def __init__(
+        self,
+        *,
+        document_id: str | Mapping[str, Any],
+        destination: str | ObjectStoragePath,
+        certificate: bool = True,
+        allow_partial: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.document_id = document_id
+        self.destination = destination
+        self.certificate = certificate
+        self.allow_partial = allow_partial
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        document_id = document_ids_of(self.document_id)[0]
+        folder = _as_folder(self.destination)
+        self._link(context, document_id)
+        signed = self.hook.download_signed_document(document_id, folder, allow_partial=self.allow_partial)
+        cert = self.hook.download_certificate(document_id, folder) if self.certificate else None
+        self.log.info("Saved %s%s", signed, f" and {cert}" if cert else "")
+        return {"document_id": document_id, "signed_pdf": signed, "certificate": cert}
+
+
+class OpenSignRevokeDocumentOperator(_OpenSignOperator):
+    """Revoke a sent document; it becomes ``declined`` for everyone. Returns ``{"document_id", "revoked_at"}``.
+
+    :param document_id: the document, or a send operator's result (templated).
+    :param reason: shown in OpenSign (templated).
+    """
+
+    template_fields: Sequence[str] = ("document_id", "reason", "opensign_conn_id")
+
+    def __init__(self, *, document_id: str | Mapping[str, Any], reason: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.document_id = document_id
+        self.reason = reason
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        document_id = document_ids_of(self.document_id)[0]
+        self._link(context, document_id)
+        answer = self.hook.revoke_document(document_id, self.reason)
+        return {"document_id": document_id, "revoked_at": answer.get("revokedAt")}
+
+
+class OpenSignResendReminderOperator(_OpenSignOperator):
+    """Email the signing request again to the signers who have not signed yet.
+
+    A document that is no longer in progress (completed, declined, expired) is left alone.
+    Returns ``{"document_id", "status", "reminded": [emails]}``.
+
+    :param document_id: the document, or a send operator's result (templated).
+    :param emails: only these signers (default: every signer who has not signed) (templated).
+    :param subject: email subject; OpenSign's variables such as ``{{document_title}}`` work. Not
+        templated by Airflow, so those variables reach OpenSign intact.
+    :param body: email body, likewise.
+    """
+
+    template_fields: Sequence[str] = ("document_id", "emails", "opensign_conn_id")
+
+    def __init__(
+        self,
+        *,
+        document_id: str | Mapping[str, Any],
+        emails: Sequence[str] | None = None,
+        subject: str | None = None,
+        body: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.document_id = document_id
+        self.emails = emails
+        self.subject = subject
+        self.body = body
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from signs_provider.opensign.status import DocumentStatus, SignerProgress
+
+        document_id = document_ids_of(self.document_id)[0]
+        self._link(context, document_id)
+        state = self.hook.get_document_state(document_id)
+        if state.status is not DocumentStatus.IN_PROGRESS:
+            self.log.info("Document %s is %s; no reminder sent.", document_id, state.status.value)
+            return {"document_id": document_id, "status": state.status.value, "reminded": []}
+        waiting = [s.email for s in state.signers if s.progress is not SignerProgress.SIGNED]
+        targets = waiting if self.emails is None else [e for e in self.emails if e in waiting]
+        for email in targets:
+            self.hook.resend_mail(document_id, email, subject=self.subject, body=self.body)
+        self.log.info("Reminded %s about document %s.", ", ".join(targets) or "nobody", document_id)
+        return {"document_id": document_id, "status": state.status.value, "reminded": targets}
+
+
+def _as_folder(destination: Any) -> Any:
+    """A destination meant as a folder: a trailing slash makes local paths and URLs unambiguous."""
+    if isinstance(destination, str) and not destination.endswith("/"):
+        return destination + "/"
+    return destination

@@ -1,0 +1,174 @@
+"""Sensor that waits until OpenSign documents are signed, and fails clearly when they are not.
+
+This module stays cheap to import (DAG files import it at every parse): the hook and the HTTP
+libraries are imported only when a task runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+
+from signs_provider.opensign.errors import OpenSignDocumentFailedError
+from signs_provider.opensign.status import (
+    UNSUCCESSFUL_STATUS_NAMES,
+    DocumentState,
+    DocumentStatus,
+    evaluate_wait,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from signs_provider.opensign.hooks import OpenSignHook
+
+#: Same as ``OpenSignHook.default_conn_name`` (not imported from the hook, to keep DAG parsing cheap).
+DEFAULT_CONN_ID = "opensign_default"
+
+
+class OpenSignDocumentSensor(BaseSensorOperator):
+    """Wait until one or many documents are completed (signed by everybody).
+
+    However many documents it waits for, a check costs a few list requests (OpenSign's
+    ``documentlist`` pages, 500 documents each), not one request per document. Runs in ``poke`` or
+    ``reschedule`` mode, or deferred to the triggerer (``deferrable=True``; the default comes from
+    ``[operators] default_deferrable``). Set the interval between checks with ``poke_interval``
+    (seconds, default 60) and the longest wait with ``timeout``.
+
+    It fails at once, without retrying, when a document is declined (or revoked) or expires, naming
+    the documents and who had and had not signed; with ``failure_statuses=()`` those are outcomes to
+    report instead, and the sensor succeeds once every document is finished.
+
+    Returns (XCom) ``{"documents": {id: {"status", "title"}}, "completed": [...], "declined": [...],
+    "expired": [...], "problems": {id: sentence}}``.
+
+    :param document_ids: a document id, a list of them, or the results of the send operators
+        (dicts with ``document_id``), e.g. ``send.output`` of a mapped send (templated).
+    :param failure_statuses: statuses that fail the task (default ``("declined", "expired")``).
+    :param opensign_conn_id: the Airflow connection id.
+    :param deferrable: wait in the triggerer instead of a worker slot.
+    """
+
+    template_fields: Sequence[str] = ("document_ids", "opensign_conn_id")
+    ui_color = "#fff3e0"
+
+    def __init__(
+        self,
+        *,
+        document_ids: str | Sequence[str | dict[str, Any]] | Any,
+        failure_statuses: Iterable[str] = UNSUCCESSFUL_STATUS_NAMES,
+        opensign_conn_id: str = DEFAULT_CONN_ID,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poke_interval: float = 60,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(poke_interval=poke_interval, **kwargs)
+        self.document_ids = document_ids
+        statuses = [failure_statuses] if isinstance(failure_statuses, str) else list(failure_statuses)
+        for status in statuses:
+            if not DocumentStatus.parse(status).is_terminal:
+                raise ValueError(
+                    f"failure_statuses: {status!r} is not a final status; use declined and/or expired."
+                )
+        self.failure_statuses = [DocumentStatus.parse(s).value for s in statuses]
+        self.opensign_conn_id = opensign_conn_id
+        self.deferrable = deferrable
+        self._states: dict[str, DocumentState] = {}
+
+    @cached_property
+    def hook(self) -> OpenSignHook:
+        from signs_provider.opensign.hooks import OpenSignHook
+
+        return OpenSignHook(opensign_conn_id=self.opensign_conn_id)
+
+    def poke(self, context: Context) -> bool | PokeReturnValue:
+        ids = document_ids_of(self.document_ids)
+        pending = [i for i in ids if i not in self._states or not self._states[i].status.is_terminal]
+        if pending:
+            self._states.update(self.hook.get_document_states(pending, since=wait_started(context)))
+        outcome = evaluate_wait(ids, self._states, self.failure_statuses)
+        if outcome.failed:
+            raise OpenSignDocumentFailedError(f"OpenSign: {outcome.message}", result=outcome.result)
+        if outcome.done:
+            self.log.info("OpenSign: %s", outcome.message)
+            return PokeReturnValue(is_done=True, xcom_value=outcome.result)
+        self.log.info("OpenSign: %s", outcome.message)
+        return False
+
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        first = self.poke(context)
+        if isinstance(first, PokeReturnValue) and first.is_done:
+            return first.xcom_value
+        from signs_provider.opensign.triggers import OpenSignDocumentsTrigger
+
+        since = wait_started(context)
+        self.defer(
+            trigger=OpenSignDocumentsTrigger(
+                document_ids=document_ids_of(self.document_ids),
+                opensign_conn_id=self.opensign_conn_id,
+                poll_interval=self.poke_interval,
+                failure_statuses=self.failure_statuses,
+                since=since.isoformat() if since else None,
+                known={k: v.as_dict() for k, v in self._states.items() if v.status.is_terminal},
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout) if self.timeout else None,
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        """Resume after the trigger: return the summary, or fail with the trigger's reason."""
+        status = (event or {}).get("status")
+        message = (event or {}).get("message") or "no message"
+        if status == "success":
+            self.log.info("OpenSign: %s", message)
+            return event["result"]  # type: ignore[index]
+        if status == "failed":
+            raise OpenSignDocumentFailedError(f"OpenSign: {message}", result=(event or {}).get("result"))
+        from signs_provider.common.errors import SignsError
+
+        raise SignsError(f"OpenSign: waiting for the documents failed: {message}")
+
+
+def document_ids_of(value: Any) -> list[str]:
+    """Document ids from an id, a list of ids, or send-operator results (dicts with ``document_id``)."""
+    if value is None:
+        raise ValueError("document_ids: nothing to wait for.")
+    if isinstance(value, (str, dict)):
+        value = [value]
+    ids: list[str] = []
+    for item in value:
+        if isinstance(item, dict):
+            item = item.get("document_id") or item.get("objectId")
+        text = str(item or "").strip()
+        if not text:
+            raise ValueError(f"document_ids: {item!r} is not a document id.")
+        if text not in ids:
+            ids.append(text)
+    if not ids:
+        raise ValueError("document_ids: the list is empty; nothing to wait for.")
+    return ids
+
+
+def wait_started(context: Context) -> datetime | None:
+    """When the documents of this run can first have changed: the run's start (or scheduled time).
+
+    It bounds how far back the finished-document lists are read (a document finished earlier costs
+    one ``GET /document`` instead); it stays the same across pokes, reschedules and the deferral.
+    """
+    return run_moment(context, ("start_date", "run_after", "logical_date"))
+
+
+def run_moment(context: Context, attributes: Sequence[str]) -> datetime | None:
+    """The first of the DAG run's ``attributes`` that is set, as an aware datetime."""
+    dag_run = context.get("dag_run")
+    for attr in attributes:
+        moment = getattr(dag_run, attr, None)
+        if isinstance(moment, datetime):
+            return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return None

@@ -1,0 +1,214 @@
+"""Webhook signature and parsing, on the deliveries the emulator really sends to a local receiver."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from signs_provider.opensign.errors import OpenSignWebhookError
+from signs_provider.opensign.webhooks import (
+    parse_event,
+    parse_webhook_time,
+    verify_and_parse,
+    verify_signature,
+)
+from tests.opensign.conftest import signer
+
+
+class Receiver:
+    """An HTTP server on loopback that keeps every POST (headers and raw body)."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[tuple[dict[str, str], bytes]] = []
+        received = self.deliveries
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/opensign-webhook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    yield server
+    server.close()
+
+
+def _wait_for_deliveries(emulator, count: int) -> list[dict]:
+    deadline = time.monotonic() + 20
+    while True:
+        found = emulator.control.webhook_deliveries("sandbox")
+        if len(found) >= count and all(d["status"] != "pending" for d in found):
+            return found
+        assert time.monotonic() < deadline, f"deliveries did not finish: {found}"
+        time.sleep(0.05)
+
+
+def _secret(emulator) -> str:
+    return emulator.control._call("GET", "/opensign/sandbox/webhook")["secret"]
+
+
+def test_real_deliveries_verify_and_parse(hook, send, opensign, receiver) -> None:
+    hook.set_webhook(receiver.url)
+    sent = send(signer("Ada Lovelace", "ada@example.com"), signer("Grace Hopper", "grace@example.com"))
+    document_id = sent["objectId"]
+    opensign.control.sign(document_id, "ada@example.com")
+    opensign.control.sign(document_id, "grace@example.com")
+    _wait_for_deliveries(opensign, 6)
+    secret = _secret(opensign)
+    events = []
+    for headers, body in receiver.deliveries:
+        assert verify_signature(body, headers["x-webhook-signature"], secret)
+        assert not verify_signature(body, headers["x-webhook-signature"], secret[::-1])
+        assert not verify_signature(
+            body.replace(b"request-sign", b"self-sign"), headers["x-webhook-signature"], secret
+        )
+        events.append(verify_and_parse(body, headers, secret))
+    assert [(e.event, e.actor) for e in events] == [
+        ("created", ""),
+        ("viewed", "ada@example.com"),
+        ("signed", "ada@example.com"),
+        ("viewed", "grace@example.com"),
+        ("signed", "grace@example.com"),
+        ("completed", ""),
+    ]
+    assert {e.document_id for e in events} == {document_id}
+    completed = events[-1]
+    assert completed.certificate_url and completed.file_url
+    assert [s["email"] for s in completed.signers] == ["ada@example.com", "grace@example.com"]
+    # The sandbox account's time zone is GMT+5:30: the parsed moment is the audit trail's, in UTC.
+    trail = {t["email"]: t for t in hook.get_document(document_id)["audit_trail"]}
+    signed_at = datetime.fromisoformat(trail["ada@example.com"]["signed"].replace("Z", "+00:00"))
+    assert events[2].occurred_at == signed_at.replace(microsecond=0)
+    assert "GMT+5:30" in events[2].occurred_at_raw
+    assert len({e.dedup_key for e in events}) == 6
+
+
+def test_decline_delivery_carries_the_reason(hook, send, opensign, receiver) -> None:
+    hook.set_webhook(receiver.url)
+    sent = send()
+    opensign.control.decline(sent["objectId"], "ada@example.com", reason="Wrong start date")
+    _wait_for_deliveries(opensign, 2)
+    headers, body = receiver.deliveries[-1]
+    event = verify_and_parse(body, headers, _secret(opensign))
+    assert (event.event, event.actor, event.reason) == ("declined", "ada@example.com", "Wrong start date")
+    assert event.as_dict()["reason"] == "Wrong start date"
+
+
+def test_verification_with_the_connections_secret(hook, send, opensign, receiver, monkeypatch) -> None:
+    conn = json.loads(opensign.connections()["AIRFLOW_CONN_OPENSIGN_DEFAULT"])
+    conn["extra"]["webhook_secret"] = _secret(opensign)
+    monkeypatch.setenv("AIRFLOW_CONN_OPENSIGN_HOOKED", json.dumps(conn))
+    from signs_provider.opensign.hooks import OpenSignHook
+
+    hooked = OpenSignHook(opensign_conn_id="opensign_hooked")
+    hooked.set_webhook(receiver.url)
+    send()
+    _wait_for_deliveries(opensign, 1)
+    headers, body = receiver.deliveries[0]
+    assert hooked.verify_webhook(body, headers["x-webhook-signature"])
+    assert not hooked.verify_webhook(body, None)
+
+
+def test_the_re_serialised_form_also_verifies() -> None:
+    secret = "a50a904a2a329d761781dac27c984416a07396736ac5588b62c6fe226538fbca"
+    payload = {"event": "viewed", "objectId": "kpeg6Q2rO7", "name": "Zoë's NDA", "viewedBy": "p@example.com"}
+    compact = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    signature = hmac.new(secret.encode(), compact, hashlib.sha256).hexdigest()
+    pretty = json.dumps(payload, indent=2).encode()  # what a proxy that re-formats JSON would deliver
+    assert verify_signature(pretty, signature, secret)
+    assert verify_signature(compact, signature.upper(), secret)
+    assert verify_signature(compact, f"sha256={signature}", secret)
+    assert not verify_signature(pretty.replace(b"viewed", b"signed"), signature, secret)
+    assert not verify_signature(b"not json", signature, secret)
+    assert not verify_signature(compact, "", secret) and not verify_signature(compact, signature, "")
+
+
+def test_unsigned_or_foreign_deliveries_are_refused() -> None:
+    body = b'{"event":"created","objectId":"x1"}'
+    with pytest.raises(OpenSignWebhookError, match="has no x-webhook-signature header"):
+        verify_and_parse(body, {}, "secret-123")
+    with pytest.raises(OpenSignWebhookError, match="does not match"):
+        verify_and_parse(body, {"X-Webhook-Signature": "00"}, "secret-123")
+    with pytest.raises(OpenSignWebhookError, match="no webhook secret"):
+        verify_and_parse(body, {}, None)
+    assert verify_and_parse(body, {}, None, require_signature=False).document_id == "x1"
+    for bad, message in [
+        (b"[1]", "not an object"),
+        (b"{", "not JSON"),
+        (b'{"event":"opened","objectId":"x"}', "'opened' is not one of"),
+        (b'{"event":"created"}', "has no objectId"),
+    ]:
+        with pytest.raises(OpenSignWebhookError, match=message):
+            parse_event(bad)
+
+
+def test_the_documented_payloads_parse() -> None:
+    signed = parse_event(
+        {
+            "event": "signed",
+            "type": "request-sign",
+            "objectId": "kpeg6Q2rO7",
+            "file": "https://example.com/signed.pdf",
+            "name": "Sample Test Doc",
+            "signer": {"name": "Peter Mark", "email": "peter.mark1093@gmail.com", "phone": "3556567789"},
+            "signedAt": "Fri, 16 May 2025 16:18:34 GMT+5:30",
+            "createdAt": "Fri, 16 May 2025 15:02:28 GMT+5:30",
+        }
+    )
+    assert signed.actor == "peter.mark1093@gmail.com" and signed.signers[0]["name"] == "Peter Mark"
+    assert signed.occurred_at == datetime(2025, 5, 16, 10, 48, 34, tzinfo=timezone.utc)
+    declined = parse_event(
+        {
+            "event": "declined",
+            "objectId": "1gtDMBHpEY",
+            "signers": [{"name": "Peter Mark", "email": "peter.mark1093@gmail.com"}],
+            "declinedBy": "peter.mark1093@gmail.com",
+            "declinedReason": "Invalid date format used.",
+            "declinedAt": "Fri, 16 May 2025 16:25:38 IST",
+            "createdAt": "Fri, 16 May 2025 16:24:28 IST",
+        }
+    )
+    assert declined.reason == "Invalid date format used."
+    assert declined.occurred_at == datetime(2025, 5, 16, 10, 55, 38, tzinfo=timezone.utc)
+    assert declined.created_at == datetime(2025, 5, 16, 10, 54, 28, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sat, 20 Dec 2025 00:58:20 GMT+9:30", datetime(2025, 12, 19, 15, 28, 20, tzinfo=timezone.utc)),
+        ("Fri, 16 May 2025 15:02:42 GMT", datetime(2025, 5, 16, 15, 2, 42, tzinfo=timezone.utc)),
+        ("16 May 2025 09:02:42 EDT", datetime(2025, 5, 16, 13, 2, 42, tzinfo=timezone.utc)),
+        ("Fri, 16 May 2025 15:02:42 GMT-04:00", datetime(2025, 5, 16, 19, 2, 42, tzinfo=timezone.utc)),
+        ("2023-10-07T16:49:56.000Z", datetime(2023, 10, 7, 16, 49, 56, tzinfo=timezone.utc)),
+        ("Fri, 16 May 2025 15:02:42 XYZT", None),
+        ("Fri, 31 Feb 2025 15:02:42 GMT", None),
+        ("", None),
+    ],
+)
+def test_webhook_timestamps(text: str, expected: datetime | None) -> None:
+    assert parse_webhook_time(text) == expected
