@@ -34,6 +34,38 @@ def test_providers_manager_discovers_both_hooks() -> None:
     assert hooks["opensign"].connection_testable
 
 
+def test_every_declared_class_and_module_imports() -> None:
+    """A wrong path in get_provider_info() would only show up in a user's Airflow: import them all."""
+    import importlib
+
+    info = get_provider_info()
+    modules = [
+        m
+        for key in ("hooks", "operators", "sensors", "triggers")
+        for e in info[key]
+        for m in e["python-modules"]
+    ]
+    classes = [*info["extra-links"], *(c["hook-class-name"] for c in info["connection-types"])]
+    classes += [p["plugin-class"] for p in info["plugins"]]
+    for module in modules:
+        importlib.import_module(module)
+    for path in classes:
+        module, _, name = path.rpartition(".")
+        assert getattr(importlib.import_module(module), name)
+
+
+def test_providers_manager_registers_links_and_triggers() -> None:
+    from airflow.providers_manager import ProvidersManager
+
+    pm = ProvidersManager()
+    assert {
+        "signs_provider.optisigns.links.OptiSignsLink",
+        "signs_provider.opensign.links.OpenSignDocumentLink",
+    } <= set(pm.extra_links_class_names)
+    trigger_modules = {t.package_name for t in pm.trigger}
+    assert "airflow-provider-signs" in trigger_modules
+
+
 def _airflow_cli(*args: str) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "airflow", *args], capture_output=True, text=True, env=os.environ.copy()

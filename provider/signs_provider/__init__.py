@@ -39,6 +39,24 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": "OptiSigns", "python-modules": ["signs_provider.optisigns.hooks"]},
             {"integration-name": "OpenSign", "python-modules": ["signs_provider.opensign.hooks"]},
         ],
+        "operators": [
+            {"integration-name": "OptiSigns", "python-modules": ["signs_provider.optisigns.operators"]},
+            {"integration-name": "OpenSign", "python-modules": ["signs_provider.opensign.operators"]},
+        ],
+        "sensors": [
+            {"integration-name": "OptiSigns", "python-modules": ["signs_provider.optisigns.sensors"]},
+            {"integration-name": "OpenSign", "python-modules": ["signs_provider.opensign.sensors"]},
+        ],
+        "triggers": [
+            {"integration-name": "OptiSigns", "python-modules": ["signs_provider.optisigns.triggers"]},
+            {"integration-name": "OpenSign", "python-modules": ["signs_provider.opensign.triggers"]},
+        ],
+        "extra-links": [
+            "signs_provider.optisigns.links.OptiSignsLink",
+            "signs_provider.opensign.links.OpenSignDocumentLink",
+        ],
+        "asset-uris": [{"schemes": ["optisigns"]}],
+        "plugins": [{"name": "signs_provider", "plugin-class": "signs_provider.plugins.SignsProviderPlugin"}],
         "connection-types": [_OPTISIGNS_CONNECTION, _OPENSIGN_CONNECTION],
     }
 
@@ -68,6 +86,12 @@ _OPTISIGNS_CONNECTION: dict[str, Any] = {
             "schema": {"type": ["string", "null"]},
         },
         "timeout": _TIMEOUT_FIELD,
+        "max_upload_mb": {
+            "label": "Max upload (MB)",
+            "description": "Optional. Largest file to upload, checked before sending (default 1024, "
+            "OptiSigns' per-file limit; 25 on the free plan).",
+            "schema": {"type": ["number", "null"], "minimum": 1},
+        },
         "upload_url": {
             "label": "Upload URL",
             "description": "Optional. Where file uploads are posted (Transloadit assemblies). "
