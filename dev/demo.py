@@ -1,0 +1,207 @@
+"""`make demo`: the sample DAGs end to end against the local emulator, with a real Airflow.
+
+What it does, in order:
+
+1. a fresh, project-local Airflow home (``.airflow/demo``) with a migrated SQLite metadata DB;
+2. shows that Airflow discovered the provider and its two connection types;
+3. starts the emulator of both APIs on loopback (port 8099 when free) and points the connections at it;
+4. runs each sample DAG with ``airflow dags test`` (the real task runner, XComs, deferral);
+   the emulator's signer autopilot plays the people who sign, and one of them declines;
+5. prints what each screen shows, the documents and their signers, and the archived signed files.
+
+When run from a terminal it then keeps the emulator up so that its page can be opened, until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HOME = REPO / ".airflow" / "demo"
+ARCHIVE = HOME / "signed-archive"
+DAGS = ("optisigns_api_data_to_screens", "opensign_send_for_signature", "signature_status_board")
+
+
+def step(title: str) -> None:
+    print(f"\n=== {title}", flush=True)
+
+
+def airflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        # The sample DAG checks its documents every minute by default; a demo can be quicker.
+        "OPENSIGN_POLL_SECONDS": "1",
+        **(extra or {}),
+    }
+
+
+def airflow(
+    *args: str, env: dict[str, str] | None = None, log: Path | None = None
+) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", *args], env=env or airflow_env(), capture_output=True, text=True
+    )
+    if log is not None:
+        log.write_text(result.stdout + result.stderr)
+    return result
+
+
+def free_port(preferred: int) -> int:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            return 0
+
+
+def run_dag(dag_id: str, env: dict[str, str]) -> bool:
+    log = HOME / "logs" / f"demo-{dag_id}.log"
+    started = time.monotonic()
+    result = airflow("dags", "test", dag_id, env=env, log=log)
+    seconds = time.monotonic() - started
+    output = result.stdout + result.stderr
+    finished = re.search(rf"DagRun Finished: dag_id={re.escape(dag_id)},.*?state=(\w+)", output)
+    state = "success" if result.returncode == 0 and finished and finished.group(1) == "success" else "FAILED"
+    print(f"{dag_id}: {state} in {seconds:.0f}s (log: {log.relative_to(REPO)})")
+    if state != "success":
+        print("\n".join(output.splitlines()[-40:]))
+    return state == "success"
+
+
+def describe_screens(emu) -> None:
+    for screen in emu.control.optisigns_state()["screens"]:
+        showing = screen.get("showing") or {}
+        kind = showing.get("type") or screen.get("currentType")
+        if kind == "PLAYLIST" and showing.get("playlist"):
+            playlist = showing["playlist"]
+            items = ", ".join(item.get("name", item["_id"]) for item in playlist.get("items", []))
+            what = f"playlist '{playlist.get('name')}': {items or '(empty)'}"
+        elif kind == "ASSET" and showing.get("asset"):
+            what = f"asset '{showing['asset'].get('name', showing['asset'].get('_id'))}'"
+        else:
+            what = kind or "nothing"
+        tags = ",".join(screen.get("tags") or [])
+        print(f"  {screen['deviceName']:<22} [{tags:<14}] {screen.get('status', ''):<7} {what}")
+
+
+def describe_documents(emu) -> None:
+    for doc in emu.control.opensign_state("sandbox")["documents"]:
+        signers = ", ".join(f"{s['email']}={s['state']}" for s in doc.get("signers", []))
+        print(f"  {doc['id']}  {doc['status']:<11} {doc['name'][:40]:<40} {signers}")
+
+
+def send_unsigned_documents(emu) -> None:
+    import io
+
+    from PIL import Image
+
+    from signs_provider.opensign.hooks import OpenSignHook
+
+    os.environ.update(emu.connections())
+    hook = OpenSignHook()
+    page = io.BytesIO()
+    Image.new("RGB", (612, 792), "white").save(page, "PDF")
+    waiting = [("Supplier agreement", "Mina Sato"), ("Office lease renewal", "Jon Berg"), ("NDA", "Ana Ruiz")]
+    for title, name in waiting:
+        email = name.lower().replace(" ", ".") + "@example.com"
+        widget = {"type": "signature", "page": 1, "x": 72, "y": 640, "w": 200, "h": 50}
+        hook.create_document(
+            page.getvalue(), title=title, signers=[{"name": name, "email": email, "widgets": [widget]}]
+        )
+    print(f"sent {len(waiting)} more documents that nobody has signed yet")
+
+
+def main() -> int:
+    from signs_provider.emulator import Emulator
+
+    step("A fresh Airflow home with a SQLite metadata DB")
+    shutil.rmtree(HOME, ignore_errors=True)
+    (HOME / "logs").mkdir(parents=True)
+    migrated = airflow("db", "migrate")
+    if migrated.returncode != 0:
+        print(migrated.stdout + migrated.stderr)
+        return 1
+    print(f"AIRFLOW_HOME={HOME.relative_to(REPO)}: migrated")
+
+    step("The provider as Airflow sees it")
+    for line in airflow("providers", "list").stdout.splitlines():
+        if "signs" in line:
+            print(line.strip())
+    for line in airflow("providers", "hooks").stdout.splitlines():
+        if line.startswith(("optisigns", "opensign")):
+            print(line.strip())
+
+    step("The emulator of both APIs")
+    with Emulator(port=free_port(8099), data_dir=HOME / "emulator") as emu:
+        print(f"running at {emu.url}  (page: {emu.url}/)")
+        env = airflow_env(emu.connections())
+        # The people who sign: everyone signs a few seconds after a document is sent, except the
+        # last person of today's contracts feed, who declines (so the DAG has something to report).
+        import requests
+
+        people = requests.get(f"{emu.feeds_url}/contracts", timeout=10).json().get("contracts", [])
+        decliner = people[-1]["email"] if people else None
+        emu.control.autopilot(
+            "sandbox",
+            after_seconds=2,
+            decline=[decliner] if decliner else [],
+            reason="The start date is wrong",
+        )
+        if decliner:
+            print(f"signer autopilot: everyone signs after 2 s, except {decliner}, who declines")
+
+        step("Running the sample DAGs with `airflow dags test`")
+        results = []
+        for dag_id in DAGS:
+            if dag_id == "signature_status_board":
+                # So that the board has something to show: stop the autopilot and send three
+                # documents that nobody has signed yet.
+                emu.control.stop_autopilot("sandbox")
+                send_unsigned_documents(emu)
+            results.append(run_dag(dag_id, env))
+
+        step("What each screen shows now")
+        describe_screens(emu)
+
+        step("OpenSign documents (sandbox)")
+        describe_documents(emu)
+
+        board = HOME / "signature-board"
+        if board.exists():
+            step(f"The pending-signatures board rendered for the office screens ({board.relative_to(REPO)})")
+            for path in sorted(board.glob("*.png")):
+                print(f"  {path.name}  ({path.stat().st_size:,} bytes)")
+
+        step(f"Archived signed files in {ARCHIVE.relative_to(REPO)}")
+        files = sorted(p for p in ARCHIVE.rglob("*") if p.is_file()) if ARCHIVE.exists() else []
+        for path in files:
+            print(f"  {path.relative_to(ARCHIVE)}  ({path.stat().st_size:,} bytes)")
+        if not files:
+            print("  (none)")
+
+        ok = bool(results) and all(results)
+        print(f"\nDemo {'finished' if ok else 'FAILED'}. Emulator page: {emu.url}/")
+        if ok and sys.stdin.isatty():
+            print("The emulator stays up so you can look at the page; press Ctrl-C to stop.")
+            try:
+                while True:
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                print()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
