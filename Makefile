@@ -22,6 +22,9 @@ $(BIN)/uv: $(BIN)/python
 $(STAMP): $(BIN)/uv requirements/lock.txt pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/lock.txt
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@# The build leaves an egg-info beside the sources, on sys.path through the editable install:
+	@# Airflow would then see the provider's entry points twice.
+	rm -rf provider/*.egg-info
 	touch $(STAMP)
 
 install: $(STAMP)
