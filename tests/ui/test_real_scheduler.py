@@ -77,12 +77,18 @@ def test_sensor_is_deferred_to_the_real_triggerer_and_resumed(local_airflow: Loc
 
     # The triggerer keeps polling OpenSign while no task instance runs anywhere.
     polls_before = control.count(path=r"^/opensign/sandbox/api/", method="GET")
-    time.sleep(3 * POLL_SECONDS + 1)
+    # Bounded by a generous timeout, not a fixed sleep: on a loaded 2-core CI machine the triggerer's
+    # next round can come later than the poll interval.
+    wait_for(
+        "the triggerer to poll OpenSign again",
+        lambda: control.count(path=r"^/opensign/sandbox/api/", method="GET") > polls_before,
+        timeout=20 * POLL_SECONDS + 30,
+        interval=1.0,
+    )
     assert sensor(local_airflow, run_id)["state"] == "deferred"
     assert task_instances(local_airflow, run_id, state="running") == []
     pool = api.get("/api/v2/pools/default_pool").json()
     assert pool["running_slots"] == 0 and pool["deferred_slots"] >= 1, pool
-    assert control.count(path=r"^/opensign/sandbox/api/", method="GET") > polls_before
 
     # The signers sign, through the emulator's control API.
     for document in documents:
