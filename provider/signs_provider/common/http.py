@@ -130,11 +130,16 @@ NO_RETRY = RetryPolicy(max_attempts=1)
 class _Attempts:
     """The retry decisions of one logical request, shared by the sync and async loops."""
 
-    def __init__(self, policy: RetryPolicy, *, idempotent: bool, method: str, url: str) -> None:
+    def __init__(
+        self, policy: RetryPolicy, *, idempotent: bool, method: str, url: str, quote_errors: bool = True
+    ) -> None:
         self.policy = policy
         self.idempotent = idempotent
         self.method = method
         self.url = url
+        # False when the URL is itself a credential (pre-signed): the client library's error text
+        # repeats the URL, so only the error's type is reported.
+        self.quote_errors = quote_errors
         self.count = 0
         self.started = time.monotonic()
         self.log_reason = ""
@@ -162,15 +167,17 @@ class _Attempts:
                     url=self.url,
                     timed_out="Timeout" in kind,
                 ) from None
+            detail = f"{kind}: {exc}" if self.quote_errors else kind
             raise SignsTransportError(
-                f"{self.method} {self.url}: could not connect ({kind}: {exc}). Nothing was sent."
+                f"{self.method} {self.url}: could not connect ({detail}). Nothing was sent."
             ) from None
         self.log_reason = kind
         wait = self._next_delay(None)
         if wait is None:
+            detail = f"{kind}: {exc}" if self.quote_errors else kind
             raise SignsTransportError(
                 f"{self.method} {self.url} failed after {self.count} attempt(s) "
-                f"in {time.monotonic() - self.started:.1f}s: {kind}: {exc}"
+                f"in {time.monotonic() - self.started:.1f}s: {detail}"
             ) from None
         return wait
 
@@ -297,21 +304,32 @@ class SignsHttpHook(BaseHook):
         idempotent: bool,
         data: Any = None,
         check: bool = True,
+        session: requests.Session | None = None,
+        label: str | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """Send one logical request with the retry policy; raise typed errors when ``check``.
 
         ``data`` may be a zero-argument callable returning the body, so that a streamed body
-        (a file, a generator) is rebuilt for each attempt.
+        (a file, a generator) is rebuilt for each attempt. ``session`` replaces the hook's own
+        (e.g. one without the API credential, for pre-signed URLs); ``label``, when given, stands for
+        the URL in logs and errors, for URLs that are themselves credentials.
         """
         import requests
 
-        attempts = _Attempts(self.retry_policy, idempotent=idempotent, method=method, url=url)
+        attempts = _Attempts(
+            self.retry_policy,
+            idempotent=idempotent,
+            method=method,
+            url=label or url,
+            quote_errors=label is None,
+        )
+        sender = session if session is not None else self.session
         while True:
             attempts.start()
             body = data() if callable(data) else data
             try:
-                response = self.session.request(method, url, data=body, timeout=self.timeout, **kwargs)
+                response = sender.request(method, url, data=body, timeout=self.timeout, **kwargs)
             except (
                 requests.ConnectionError,
                 requests.Timeout,
@@ -331,7 +349,7 @@ class SignsHttpHook(BaseHook):
             self.log.warning(
                 "%s %s: %s on attempt %d of %d; retrying in %.1fs",
                 method,
-                url,
+                attempts.url,
                 attempts.log_reason,
                 attempts.count,
                 self.retry_policy.max_attempts,
