@@ -9,20 +9,31 @@ fetch_contracts --> check_credits ----------------------------> send_for_signatu
 
 1. ``fetch_contracts``: GET the day's new contracts (name, email, role, contract title) from an HR
    or CRM API through the HTTP connection ``signs_feeds``; with the local emulator that is its
-   sample feed ``/contracts``.
+   sample feed ``/contracts``. The day is the run's logical date, or the time the run was due for a
+   manual run without one.
 2. ``check_credits``: each document costs an OpenSign API credit; stop before sending anything when
    there are fewer credits than contracts.
 3. ``build_contract``: draw each contract as a PDF with Pillow, with a signature line, and store it
    in ``OUTBOX`` (any ``ObjectStoragePath``, e.g. ``s3://bucket/outbox`` when workers share no disk).
 4. ``send_for_signature``: one OpenSign document per contract (dynamic task mapping), with a
    signature field on the line. A retried task finds the document it already sent instead of
-   paying for a second one.
+   paying for a second one (each document carries a marker unique to its task instance).
 5. ``wait_for_signatures``: one deferred sensor for all documents; each check costs a list request
    or two, not one request per document. Declined and expired documents do not fail it here: they
    are reported.
 6. ``archive_signed``: the signed PDF and its completion certificate, per signed document, into the
    archive folder (param ``archive_folder``, default ``$AIRFLOW_HOME/signed-archive``), by date.
 7. ``report``: what was signed and archived, and which documents were declined or expired, and why.
+   A day without contracts sends nothing, skips the wait and reports zeros.
+
+Each run waits up to ``DAYS_TO_SIGN + 1`` days for its own signatures, so runs overlap: up to that
+many wait at once, each deferred to the triggerer (no worker slot). ``max_active_runs`` leaves room
+for all of them, so a waiting run never holds back the next day's sends.
+
+``catchup=False`` on purpose: every document costs a credit, and a copy of this file must not send a
+backlog of past days on its first unpause. A day the scheduler missed (paused, down) is not run by
+itself: trigger a run for that date (or ``airflow backfill create``) to send it; the idempotency
+marker makes re-running a day that was already sent safe.
 
 Connections: ``opensign_default`` (type ``opensign``: the API token and environment) and
 ``signs_feeds`` (type ``http``). ``signs-emulator`` prints both for the local emulator.
@@ -36,7 +47,6 @@ from __future__ import annotations
 import os
 
 import pendulum
-from airflow.providers.http.operators.http import HttpOperator
 from airflow.sdk import Param, dag, task
 
 from signs_provider.opensign.operators import (
@@ -64,30 +74,39 @@ def _px(points: float) -> int:
     return round(points * DPI / 72)
 
 
+def _run_day(dag_run) -> str:
+    """The day a run handles: its logical date, or when it was due (manual runs may have no date)."""
+    return (dag_run.logical_date or dag_run.run_after).date().isoformat()
+
+
 @dag(
     schedule="@daily",
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    # See the module docstring: overlapping runs, and no automatic backlog of paid sends.
     catchup=False,
-    max_active_runs=1,
+    max_active_runs=DAYS_TO_SIGN + 3,
     tags=["opensign", "example"],
     params={
         "archive_folder": Param(ARCHIVE_FOLDER, type="string", description="Where signed PDFs are archived"),
     },
 )
 def opensign_send_for_signature():
-    fetch_contracts = HttpOperator(
-        task_id="fetch_contracts",
-        http_conn_id=FEED_CONN_ID,
-        endpoint="contracts",
-        method="GET",
-        data={"date": "{{ ds }}"},
-        response_filter=lambda response: response.json()["contracts"],
-    )
+    @task(retries=2)
+    def fetch_contracts(dag_run=None) -> list[dict]:
+        """The day's new contracts from the HR feed (a read: safe to retry)."""
+        # Imported here, not at the top: DAG files are parsed every 30 s, the HTTP provider is heavy.
+        from airflow.providers.http.hooks.http import HttpHook
 
-    check_credits = OpenSignCheckCreditsOperator(task_id="check_credits", required=fetch_contracts.output)
+        response = HttpHook(method="GET", http_conn_id=FEED_CONN_ID).run(
+            "contracts", data={"date": _run_day(dag_run)}
+        )
+        return list(response.json()["contracts"])
+
+    contracts = fetch_contracts()
+    check_credits = OpenSignCheckCreditsOperator(task_id="check_credits", required=contracts)
 
     @task
-    def build_contract(contract: dict, ds: str | None = None) -> dict:
+    def build_contract(contract: dict, dag_run=None) -> dict:
         """Draw the contract as a one-page PDF; return the send operator's arguments for it."""
         from airflow.sdk import ObjectStoragePath
         from PIL import Image, ImageDraw, ImageFont
@@ -111,7 +130,7 @@ def opensign_send_for_signature():
         draw.line((_px(box["x"]), bottom, _px(box["x"] + box["w"]), bottom), fill="black", width=3)
         draw.text((_px(box["x"]), bottom + 12), "Employee signature", font=font, fill="black")
 
-        outbox = ObjectStoragePath(OUTBOX) / (ds or "undated")
+        outbox = ObjectStoragePath(OUTBOX) / _run_day(dag_run)
         outbox.mkdir(parents=True, exist_ok=True)
         path = outbox / f"{contract['id']}.pdf"
         with path.open("wb") as handle:
@@ -133,8 +152,10 @@ def opensign_send_for_signature():
     send_for_signature = OpenSignSendDocumentOperator.partial(
         task_id="send_for_signature",
         options={"timeToCompleteDays": DAYS_TO_SIGN, "sendInOrder": False},
+        # Safe despite the credit per document: a retry looks for its marked document (waiting for a
+        # create that may still be running) and returns it instead of sending a second one.
         retries=2,
-    ).expand_kwargs(build_contract.expand(contract=fetch_contracts.output))
+    ).expand_kwargs(build_contract.expand(contract=contracts))
     check_credits >> send_for_signature
 
     wait_for_signatures = OpenSignDocumentSensor(
@@ -148,20 +169,26 @@ def opensign_send_for_signature():
 
     @task
     def signed_documents(outcome: dict) -> list[str]:
+        """The ids of the documents everybody signed: the ones to archive."""
         return outcome["completed"]
 
     archive_signed = OpenSignDownloadDocumentOperator.partial(
         task_id="archive_signed",
-        destination="{{ params.archive_folder }}/{{ ds }}/",
+        # The run's day as in _run_day (a manual run may have no logical date).
+        destination="{{ params.archive_folder }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}/",
         retries=2,
     ).expand(document_id=signed_documents(wait_for_signatures.output))
 
     @task(trigger_rule="none_failed")
-    def report(outcome: dict, archived: list[dict] | None = None) -> dict:
-        """Log what happened to each contract; the return value is the run's summary."""
+    def report(outcome: dict | None, archived: list[dict] | None = None) -> dict:
+        """Log what happened to each contract; the return value is the run's summary.
+
+        ``outcome`` is None on a day without contracts: nothing was sent, the wait was skipped.
+        """
         import logging
 
         log = logging.getLogger(__name__)
+        outcome = outcome or {"completed": [], "declined": [], "expired": [], "problems": {}}
         files = [f for a in archived or [] for f in (a["signed_pdf"], a["certificate"]) if f]
         for path in files:
             log.info("Archived %s", path)

@@ -39,7 +39,8 @@ ASSET_NAME = "Pending signatures.png"
 ROWS = 8  # documents that fit on the board
 SCREEN_SIZE = (1920, 1080)
 # Where the image is written before the upload; any ObjectStoragePath URL works.
-RENDER_DIR = f"file://{os.path.join(os.path.expanduser(os.environ.get('AIRFLOW_HOME', '~/airflow')), 'signature-board')}"
+AIRFLOW_HOME = os.path.expanduser(os.environ.get("AIRFLOW_HOME", "~/airflow"))
+RENDER_DIR = f"file://{os.path.join(AIRFLOW_HOME, 'signature-board')}"
 
 
 @dag(
@@ -54,21 +55,28 @@ def signature_status_board():
     def read_open_documents() -> dict:
         """The open documents: all of them counted, the oldest ``ROWS`` with each signer's progress."""
         from signs_provider.opensign.hooks import OpenSignHook
+        from signs_provider.opensign.status import SignerProgress
 
         hook = OpenSignHook()
-        open_documents = list(hook.list_documents("in-progress", page_size=500))
-        open_documents.sort(key=lambda d: d.get("createdAt") or "")
-        rows = []
-        for item in open_documents[:ROWS]:
-            state = hook.get_document_state(item["objectId"])
-            rows.append(
-                {
-                    "title": state.title or item.get("title") or item["objectId"],
-                    "created_at": item.get("createdAt") or "",
-                    "signed": [s.name or s.email for s in state.signers if s.progress.value == "signed"],
-                    "waiting": [s.name or s.email for s in state.signers if s.progress.value != "signed"],
-                }
-            )
+        try:
+            open_documents = list(hook.list_documents("in-progress", page_size=500))
+            open_documents.sort(key=lambda d: d.get("createdAt") or "")
+            rows = []
+            for item in open_documents[:ROWS]:
+                state = hook.get_document_state(item["objectId"])
+                done = [s for s in state.signers if s.progress is SignerProgress.SIGNED]
+                # Privacy choice: signers' names (not emails, unless a name is missing) and document
+                # titles go on screens that visitors may see; show less here if that is too much.
+                rows.append(
+                    {
+                        "title": state.title or item.get("title") or item["objectId"],
+                        "created_at": item.get("createdAt") or "",
+                        "signed": [s.name or s.email for s in done],
+                        "waiting": [s.name or s.email for s in state.signers if s not in done],
+                    }
+                )
+        finally:
+            hook.close()
         return {
             "open": len(open_documents),
             "rows": rows,

@@ -8,6 +8,8 @@ for operator tests that do not need a whole ``airflow dags test`` run.
 from __future__ import annotations
 
 import io
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -117,3 +119,39 @@ def credits_left(emulator) -> int:
 
 def documents(emulator) -> list[dict[str, Any]]:
     return emulator.control.opensign_state("sandbox")["documents"]
+
+
+class LateCreate(threading.Thread):
+    """The server side of a create whose answer was lost: it lands ``after`` seconds later.
+
+    Plays a backend that goes on creating the document after a gateway answered 502/504 or after
+    the worker that sent it was killed: once the fault rule ``rule_id`` has fired (or at once
+    without one), it waits, then creates the document with ``marker`` through the real API.
+    """
+
+    def __init__(self, emulator, make_hook, pdf: bytes, marker: str, *, after: float, rule_id=None) -> None:
+        super().__init__(daemon=True)
+        self.control = emulator.control
+        self.hook = make_hook(create_attempts=1)
+        self.pdf, self.marker, self.after, self.rule_id = pdf, marker, after, rule_id
+        self.document_id: str | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            deadline = time.monotonic() + 30
+            while self.rule_id and time.monotonic() < deadline:
+                if not any(f["id"] == self.rule_id and f["injected"] for f in self.control.faults()):
+                    time.sleep(0.02)
+                    continue
+                break
+            time.sleep(self.after)
+            sent = self.hook.create_document(
+                self.pdf,
+                title="Contract",
+                signers=[signer("Ada Lovelace", "ada@example.com")],
+                marker=self.marker,
+            )
+            self.document_id = sent["objectId"]
+        except BaseException as exc:  # reported by the test through .error
+            self.error = exc

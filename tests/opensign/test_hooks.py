@@ -6,12 +6,15 @@ Everything that talks HTTP runs against the emulator over loopback.
 from __future__ import annotations
 
 import json
+import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from signs_provider.common.errors import SignsConfigError
+from signs_provider.common.errors import SignsConfigError, SignsTransportError
 from signs_provider.emulator import credentials
 from signs_provider.opensign.errors import (
+    OpenSignApiError,
     OpenSignAuthError,
     OpenSignBadRequestError,
     OpenSignConflictError,
@@ -202,7 +205,14 @@ from signs_provider.common.errors import AmbiguousWriteError  # noqa: E402
 from signs_provider.opensign.documents import MAX_FILE_BYTES, idempotency_marker  # noqa: E402
 from signs_provider.opensign.errors import OpenSignDocumentStateError  # noqa: E402
 from signs_provider.opensign.status import DocumentStatus, SignerProgress  # noqa: E402
-from tests.opensign.conftest import SIGNATURE, credits_left, documents, make_pdf, signer  # noqa: E402
+from tests.opensign.conftest import (  # noqa: E402
+    SIGNATURE,
+    LateCreate,
+    credits_left,
+    documents,
+    make_pdf,
+    signer,
+)
 
 MARKER = idempotency_marker("contracts", "send", "manual__1", 0)
 
@@ -258,14 +268,73 @@ def test_a_lost_create_response_is_recovered_without_a_duplicate(send, opensign)
 
 
 @pytest.mark.parametrize("fault", ["500", "502", "drop", "malformed"])
-def test_a_create_that_did_not_happen_is_sent_again_once(send, opensign, fault) -> None:
+def test_a_create_that_did_not_happen_is_sent_again_once(make_hook, pdf, opensign, fault) -> None:
+    hook = make_hook(create_settle_seconds=0.3)
     before = credits_left(opensign)
     opensign.control.add_fault(fault, path="/createdocument$", times=1)
-    sent = send(marker=MARKER)
+    sent = hook.create_document(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
     assert not sent.get("recovered")
     assert [d["id"] for d in documents(opensign)] == [sent["objectId"]]
     assert credits_left(opensign) == before - 1
     assert _creates(opensign) == 2
+    # Looked twice (at once, then after the settle wait) before sending again.
+    searches = opensign.control.requests(path="/documentlist/inprogress$", method="GET")
+    assert len(searches) == 2
+
+
+@pytest.mark.parametrize("fault", ["502", "503", "drop"])
+def test_a_create_still_landing_behind_a_gateway_error_is_found_not_resent(
+    make_hook, pdf, opensign, fault
+) -> None:
+    """A gateway's 5xx or a cut connection: the backend may still be creating the document."""
+    hook = make_hook(timeout=1)  # settle wait: 2 s
+    before = credits_left(opensign)
+    rule = opensign.control.add_fault(fault, path="/createdocument$", times=1)
+    backend = LateCreate(opensign, make_hook, pdf, MARKER, after=0.7, rule_id=rule["id"])
+    backend.start()
+    sent = hook.create_document(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
+    backend.join(timeout=30)
+    assert backend.error is None
+    assert sent["recovered"] is True and sent["objectId"] == backend.document_id
+    assert [d["id"] for d in documents(opensign)] == [backend.document_id]
+    assert credits_left(opensign) == before - 1
+    assert _creates(opensign) == 2  # the lost one and the backend's: never a third
+
+
+def test_find_sent_document_waits_once_then_gives_up(make_hook, opensign) -> None:
+    hook = make_hook(create_settle_seconds=0.2)
+    started = time.monotonic()
+    assert hook.find_sent_document(MARKER, since=None) is None
+    assert time.monotonic() - started >= 0.2
+    assert len(opensign.control.requests(path="/documentlist/inprogress$")) == 2
+
+
+def _item(minutes_ago: float) -> dict:
+    moment = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+    return {"objectId": "x", "updatedAt": moment.isoformat().replace("+00:00", "Z")}
+
+
+def test_a_search_stops_early_only_on_a_sorted_page_wholly_older_than_the_bound() -> None:
+    from signs_provider.opensign import hooks
+
+    bound = datetime.now(timezone.utc) - timedelta(minutes=30)
+    older = [_item(40), _item(50), _item(60)]
+    assert hooks._page_past_bound(older, bound) is True
+    assert hooks._page_past_bound(older, None) is False
+    # One document on the page is newer than the bound: the next page may hold more.
+    assert hooks._page_past_bound([_item(10), _item(50)], bound) is False
+    # Not newest first: the order the early stop relies on does not hold, so read on.
+    assert hooks._page_past_bound([_item(60), _item(40), _item(50)], bound) is False
+    # A time that cannot be read proves nothing either.
+    assert hooks._page_past_bound([_item(40), {"objectId": "y", "updatedAt": "yesterday"}], bound) is False
+
+
+def test_the_list_order_assumption_is_a_one_line_switch(monkeypatch) -> None:
+    from signs_provider.opensign import hooks
+
+    bound = datetime.now(timezone.utc) - timedelta(minutes=30)
+    monkeypatch.setattr(hooks, "LISTS_NEWEST_FIRST", False)
+    assert hooks._page_past_bound([_item(40), _item(50)], bound) is False
 
 
 def test_a_create_still_running_when_the_client_timed_out_is_found_not_resent(
@@ -288,11 +357,12 @@ def test_without_a_marker_an_ambiguous_create_is_not_resent(send, opensign) -> N
     assert _creates(opensign) == 1
 
 
-def test_creates_give_up_after_the_attempt_budget_without_creating(send, opensign) -> None:
+def test_creates_give_up_after_the_attempt_budget_without_creating(make_hook, pdf, opensign) -> None:
+    hook = make_hook(create_settle_seconds=0.2)
     before = credits_left(opensign)
     opensign.control.add_fault("503", path="/createdocument$", times=0)
     with pytest.raises(AmbiguousWriteError, match="giving up without creating a duplicate"):
-        send(marker=MARKER)
+        hook.create_document(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
     assert _creates(opensign) == 2 and documents(opensign) == [] and credits_left(opensign) == before
 
 
@@ -347,6 +417,14 @@ def test_out_of_credits_is_clear_and_not_retried(send, opensign) -> None:
         (
             {"signers": [{"name": "A", "email": "a@example.com", "widgets": [{**SIGNATURE, "page": 2}]}]},
             r"widgets\[0\]\.page: 2 is past the last page of the PDF \(1\)",
+        ),
+        (
+            {"signers": [{"name": "A", "email": "a@example.com", "widgets": [{**SIGNATURE, "x": 5000}]}]},
+            r"widgets\[0\]\.x: 5000 \+ w 150 reaches 5150, past the edge of the page \(595 x 842 points\)",
+        ),
+        (
+            {"signers": [{"name": "A", "email": "a@example.com", "widgets": [{**SIGNATURE, "y": 800}]}]},
+            r"widgets\[0\]\.y: 800 \+ h 50 reaches 850, past the edge of the page",
         ),
         (
             {"signers": [{"name": "A", "email": "a@example.com", "widgets": [{**SIGNATURE, "page": 0}]}]},
@@ -535,9 +613,39 @@ def test_a_download_that_is_not_a_pdf_writes_nothing(hook, send, opensign, tmp_p
     sent = send()
     opensign.control.sign(sent["objectId"], "ada@example.com")
     opensign.control.add_fault("malformed", path="/opensign/files/", times=1)
-    with pytest.raises(Exception, match="is not a PDF"):
+    with pytest.raises(OpenSignApiError, match="is not a PDF"):
         hook.download_signed_document(sent["objectId"], tmp_path / "x.pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_download_retries_follow_the_policy_and_never_quote_the_signed_url(
+    hook, send, opensign, tmp_path, capfd
+) -> None:
+    sent = send()
+    opensign.control.sign(sent["objectId"], "ada@example.com")
+    file_url = hook.get_document(sent["objectId"])["file"]
+    secret_part = file_url.split("/opensign/files/", 1)[1]
+    opensign.control.add_fault("503", path="/opensign/files/", times=0)
+    with pytest.raises(OpenSignApiError) as failed:
+        hook.download_signed_document(sent["objectId"], tmp_path)
+    assert failed.value.status == 503 and "from 127.0.0.1 failed: HTTP 503" in str(failed.value)
+    assert len(opensign.control.requests(path="/opensign/files/")) == 3  # QUICK_RETRIES.max_attempts
+    opensign.control.clear_faults()
+    opensign.control.add_fault("drop", path="/opensign/files/", times=0)
+    with pytest.raises(SignsTransportError) as dropped:
+        hook.download_signed_document(sent["objectId"], tmp_path)
+    out, err = capfd.readouterr()
+    for text in (str(failed.value), str(dropped.value), out, err):
+        assert secret_part not in text and "/opensign/files/" not in text
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_plain_http_file_url_is_refused_naming_the_host_only() -> None:
+    from signs_provider.opensign.hooks import _check_download_url
+
+    with pytest.raises(OpenSignApiError, match="scheme 'http', host 'files.example.com'") as refused:
+        _check_download_url("http://files.example.com/doc.pdf?X-Amz-Signature=abc123", "signed document")
+    assert "abc123" not in str(refused.value)
 
 
 # -- many documents at once ------------------------------------------------------------------------

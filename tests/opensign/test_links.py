@@ -13,11 +13,24 @@ from signs_provider.opensign.operators import (
 from tests.opensign.conftest import RunningTask, task_context
 
 
-def test_link_name_and_key() -> None:
+def test_the_button_reads_back_the_address_the_task_stored(opensign, monkeypatch) -> None:
+    """get_link looks the address up under the key the operator pushed it with."""
+    from airflow.providers.common.compat import sdk as compat_sdk
+
+    stored = {}
+
+    def get_value(*, key, ti_key):
+        return stored.get((key, ti_key))
+
+    ti = RunningTask()
+    OpenSignRevokeDocumentOperator(task_id="revoke", document_id="d1")._link(task_context(ti), "Xy12")
+    stored[(LINK_XCOM_KEY, "ti-key")] = ti.xcoms[LINK_XCOM_KEY]
+    monkeypatch.setattr(compat_sdk.XCom, "get_value", staticmethod(get_value))
     link = OpenSignDocumentLink()
-    assert link.name == "OpenSign"
-    assert link.xcom_key == "_link_OpenSignDocumentLink"
-    assert LINK_XCOM_KEY == "opensign_document_url"
+    assert link.get_link(OpenSignRevokeDocumentOperator(task_id="r", document_id="d1"), ti_key="ti-key") == (
+        f"{opensign.opensign_host('sandbox')}/recipientSignPdf/Xy12"
+    )
+    assert link.get_link(OpenSignRevokeDocumentOperator(task_id="r", document_id="d1"), ti_key="other") == ""
 
 
 def test_every_document_operator_has_the_button() -> None:

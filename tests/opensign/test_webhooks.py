@@ -212,3 +212,49 @@ def test_the_documented_payloads_parse() -> None:
 )
 def test_webhook_timestamps(text: str, expected: datetime | None) -> None:
     assert parse_webhook_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "é" * 64,  # non-ASCII: hmac.compare_digest would raise TypeError
+        "",
+        "   ",
+        "sha256=",
+        "abc123",  # too short
+        "0" * 65,  # too long
+        "z" * 64,  # not hex
+        "sha256=" + "ü" * 64,
+        b"\xff" * 64,  # undecodable bytes, as some frameworks hand headers over
+    ],
+)
+def test_odd_signature_headers_are_rejected_not_raised(header) -> None:
+    body = b'{"event":"completed","objectId":"a1"}'
+    assert verify_signature(body, header, "s3cret-key") is False
+    with pytest.raises(OpenSignWebhookError):
+        verify_and_parse(body, {"x-webhook-signature": header}, "s3cret-key")
+
+
+def test_a_valid_signature_as_bytes_or_with_prefix_verifies() -> None:
+    body = b'{"event":"completed","objectId":"a1"}'
+    digest = hmac.new(b"s3cret-key", body, hashlib.sha256).hexdigest()
+    assert verify_signature(body, digest.encode(), "s3cret-key") is True
+    assert verify_signature(body, f" sha256={digest.upper()} ", "s3cret-key") is True
+
+
+def test_the_webhook_module_imports_without_airflow() -> None:
+    """A receiver (a small web app) must not pay for importing Airflow."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, signs_provider.opensign.webhooks as w\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('airflow', 'requests', 'httpx'))\n"
+        "assert not heavy, heavy\n"
+        "assert issubclass(w.OpenSignWebhookError, ValueError)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    from signs_provider.opensign import errors, webhooks
+
+    assert errors.OpenSignWebhookError is webhooks.OpenSignWebhookError

@@ -123,6 +123,9 @@ TEMPLATE_UPDATE_FIELDS = DOCUMENT_UPDATE_FIELDS | {"file", "file_password", "all
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 # A page object ("/Type /Page", not "/Type /Pages"), for counting the pages of uncompressed PDFs.
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+_MEDIA_BOX = re.compile(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]")
+#: Largest page side a PDF allows (ISO 32000: 14 400 units), the bound when the page size is unknown.
+PDF_MAX_PAGE_POINTS = 14400.0
 _CHUNK = 3 * 64 * 1024  # a multiple of 3, so chunks base64-encode without padding in between
 
 
@@ -193,6 +196,7 @@ class PdfFile:
 
     @property
     def name(self) -> str:
+        """How the file is named in messages: its path, or ``bytes``."""
         return "bytes" if self._path is None else str(self._path)
 
     def open(self) -> BinaryIO:
@@ -271,8 +275,30 @@ class PdfFile:
         self.__dict__["_pages"] = pages
         return pages
 
-    def base64_length(self) -> int:
-        return 4 * math.ceil(self.size / 3)
+    def page_size(self) -> tuple[float, float] | None:
+        """Width and height in points when every readable ``/MediaBox`` agrees; else ``None``.
+
+        Read like :meth:`page_count` (uncompressed objects only); pages of different sizes give
+        ``None``, and widgets are then only checked against the PDF maximum.
+        """
+        if "_page_size" in self.__dict__:
+            return self.__dict__["_page_size"]
+        boxes: set[tuple[float, float]] = set()
+        tail, compressed = b"", False
+        for chunk in self.chunks():
+            window = tail + chunk
+            for m in _MEDIA_BOX.finditer(window):
+                if m.end() > len(tail):
+                    try:
+                        x0, y0, x1, y1 = (float(v) for v in m.groups())
+                    except ValueError:
+                        continue
+                    boxes.add((abs(x1 - x0), abs(y1 - y0)))
+            compressed = compressed or b"/ObjStm" in window
+            tail = window[-80:]
+        size = boxes.pop() if len(boxes) == 1 and not compressed else None
+        self.__dict__["_page_size"] = size
+        return size
 
 
 class StreamedJsonBody:
@@ -313,6 +339,7 @@ class StreamedJsonBody:
 
 
 def is_email(value: Any) -> bool:
+    """Whether ``value`` looks like one email address (no lists, no display names)."""
     return isinstance(value, str) and bool(_EMAIL.match(value.strip()))
 
 
@@ -339,6 +366,7 @@ def validate_signers(
     signers: Any,
     *,
     page_count: int | None = None,
+    page_size: tuple[float, float] | None = None,
     require_widgets: bool = True,
     field: str = "signers",
 ) -> list[dict[str, Any]]:
@@ -380,7 +408,7 @@ def validate_signers(
                 f"{where}.signer_role: {signer_role!r} is not one of {', '.join(SIGNER_ROLES)}."
             )
         widgets = validate_widgets(
-            signer.get("widgets") or [], page_count=page_count, field=f"{where}.widgets"
+            signer.get("widgets") or [], page_count=page_count, page_size=page_size, field=f"{where}.widgets"
         )
         if require_widgets:
             _check_role_widgets(signer_role, widgets, where)
@@ -407,8 +435,18 @@ def _check_role_widgets(signer_role: str, widgets: list[dict[str, Any]], where: 
         raise SignsConfigError(f"{where}.widgets: a viewer cannot have widgets; remove them or use 'signer'.")
 
 
-def validate_widgets(widgets: Any, *, page_count: int | None, field: str) -> list[dict[str, Any]]:
-    """Check widget types, pages (1-based) and coordinates (PDF points from the top-left corner)."""
+def validate_widgets(
+    widgets: Any, *, page_count: int | None, field: str, page_size: tuple[float, float] | None = None
+) -> list[dict[str, Any]]:
+    """Check widget types, pages (1-based) and coordinates (PDF points from the top-left corner).
+
+    A widget must lie on the page: within ``page_size`` when known, else within the largest page a
+    PDF allows. Off the page, nobody could sign it, and the credit would be spent all the same.
+    """
+    width, height = page_size or (PDF_MAX_PAGE_POINTS, PDF_MAX_PAGE_POINTS)
+    where_size = (
+        f"the page ({width:g} x {height:g} points)" if page_size else f"any PDF page ({width:g} points)"
+    )
     if not isinstance(widgets, Sequence) or isinstance(widgets, (str, bytes)):
         raise SignsConfigError(f"{field}: expected a list of widgets, got {type(widgets).__name__}.")
     clean = []
@@ -438,11 +476,59 @@ def validate_widgets(widgets: Any, *, page_count: int | None, field: str) -> lis
                 raise SignsConfigError(
                     f"{where}.{extent}: {widget[extent]!r} must be a positive size in points."
                 )
+        for axis, extent, limit in (("x", "w", width), ("y", "h", height)):
+            far = widget[axis] + widget.get(extent, 0)
+            if far > limit:
+                raise SignsConfigError(
+                    f"{where}.{axis}: {widget[axis]!r}{f' + {extent} {widget[extent]!r}' if extent in widget else ''} "
+                    f"reaches {far:g}, past the edge of {where_size}. Measure from the top-left corner "
+                    "in points (A4 is 595 x 842)."
+                )
         options = widget.get("options")
         if options is not None and not isinstance(options, Mapping):
             raise SignsConfigError(f"{where}.options: expected a mapping, got {type(options).__name__}.")
         widget["page"] = page
         clean.append(widget)
+    return clean
+
+
+def validate_placeholders(signers: Any, pdf: PdfFile) -> list[dict[str, Any]]:
+    """Template roles: a unique ``role`` each, widgets checked like a document's, optional default signer."""
+    if not isinstance(signers, Sequence) or isinstance(signers, (str, bytes)) or not signers:
+        raise SignsConfigError(
+            "signers: give a non-empty list of roles, e.g. [{'role': 'Employee', 'widgets': [...]}]."
+        )
+    roles: dict[str, int] = {}
+    pages = pdf.page_count()
+    clean = []
+    for i, raw in enumerate(signers):
+        if not isinstance(raw, Mapping) or not str(raw.get("role") or "").strip():
+            raise SignsConfigError(
+                f"signers[{i}].role: missing. Each template signer is a role, e.g. 'Employee'."
+            )
+        role = str(raw["role"]).strip()
+        if role.lower() in roles:
+            raise SignsConfigError(f"signers[{i}].role: {role!r} is also signers[{roles[role.lower()]}].")
+        roles[role.lower()] = i
+        if raw.get("email") and not is_email(raw["email"]):
+            raise SignsConfigError(f"signers[{i}].email: {raw['email']!r} is not an email address.")
+        placeholder = dict(raw)
+        placeholder["role"] = role
+        # Reuse the document checks for widgets and the signature rule (name/email may be absent here).
+        checked = validate_signers(
+            [
+                {
+                    **placeholder,
+                    "name": placeholder.get("name") or role,
+                    "email": placeholder.get("email") or "x@example.com",
+                }
+            ],
+            page_count=pages,
+            page_size=pdf.page_size() if pages else None,
+            field=f"signers[{i}]",
+        )[0]
+        placeholder["widgets"] = checked["widgets"]
+        clean.append(placeholder)
     return clean
 
 

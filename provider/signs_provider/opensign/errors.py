@@ -10,6 +10,22 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from signs_provider.common.errors import SignsApiError, SignsError
 
+# Defined with the webhook code, which must import without Airflow; re-exported here with the rest.
+from signs_provider.opensign.webhooks import OpenSignWebhookError
+
+__all__ = [
+    "OpenSignApiError",
+    "OpenSignAuthError",
+    "OpenSignBadRequestError",
+    "OpenSignConflictError",
+    "OpenSignCreditsError",
+    "OpenSignDocumentFailedError",
+    "OpenSignDocumentStateError",
+    "OpenSignInvalidResponseError",
+    "OpenSignNotFoundError",
+    "OpenSignWebhookError",
+]
+
 
 class OpenSignApiError(SignsApiError):
     """OpenSign answered with an error; ``api_message`` is its ``error`` text."""
@@ -71,7 +87,3 @@ class OpenSignDocumentFailedError(SignsError, AirflowFailException):
     def __init__(self, message: str, *, result: dict | None = None) -> None:
         super().__init__(message)
         self.result = result or {}
-
-
-class OpenSignWebhookError(SignsError, ValueError):
-    """A webhook delivery that is not signed with the secret, or whose body is not an OpenSign event."""

@@ -18,7 +18,9 @@ Example::
     hook.download_signed_document(sent["objectId"], "/archive/")
 
 Creates cost a credit each, so they are sent once: after an ambiguous failure (timeout, lost
-response, 5xx, a cut body) the hook looks for the document by its marker before sending again.
+response, 5xx including a gateway's 502/504, a cut body) the hook looks for the document by its
+marker, waits in case the server is still working on it, looks again, and only then sends again.
+A task retry does the same through :meth:`OpenSignHook.find_sent_document`.
 """
 
 from __future__ import annotations
@@ -32,14 +34,21 @@ from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
 from signs_provider.common.errors import (
     AmbiguousWriteError,
     SignsApiError,
     SignsConfigError,
-    SignsTransportError,
 )
-from signs_provider.common.http import SignsHttpHook, register_secret, require_secure_url, response_json
+from signs_provider.common.http import (
+    SignsHttpHook,
+    is_loopback_host,
+    register_secret,
+    require_secure_url,
+    response_json,
+)
+from signs_provider.opensign import DEFAULT_CONN_ID
 from signs_provider.opensign.documents import (
     DOCUMENT_OPTIONS,
     DOCUMENT_UPDATE_FIELDS,
@@ -56,6 +65,7 @@ from signs_provider.opensign.documents import (
     carries_marker,
     check_options,
     is_email,
+    validate_placeholders,
     validate_prefill,
     validate_signers,
     validate_template_signers,
@@ -72,6 +82,7 @@ from signs_provider.opensign.errors import (
     OpenSignNotFoundError,
 )
 from signs_provider.opensign.status import DocumentState, DocumentStatus
+from signs_provider.opensign.webhooks import parse_iso_time
 
 if TYPE_CHECKING:
     import httpx
@@ -97,6 +108,13 @@ _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 _JSON = {"Content-Type": "application/json"}
 #: Clock skew allowed between this machine and OpenSign when bounding a search by time.
 _CLOCK_SKEW = timedelta(minutes=15)
+#: [INFERRED] ``documentlist`` pages come newest first by ``updatedAt``: the open-source server sorts
+#: them so (reference opensign-api.md, list endpoints); the hosted API documents no order. Searches
+#: stop early only on pages that are verifiably sorted that way and wholly older than their bound.
+#: If the assumption turns out wrong, set this to False: every search then reads its lists to the end.
+LISTS_NEWEST_FIRST = True
+#: Longest wait for a create that may still be running on the server before looking for it again.
+_MAX_SETTLE_SECONDS = 60.0
 #: Where a lost create may have landed: a direct create and a template create go out in progress,
 #: and may have been signed, declined or have expired since.
 _SENT_STATUSES = (
@@ -124,22 +142,40 @@ class OpenSignHook(SignsHttpHook):
     :param retry_policy: how reads and idempotent writes are retried.
     :param create_attempts: how many times a create may be sent in all, each after checking that the
         previous one did not create the document (default 2: one more try after a lost attempt).
+    :param create_settle_seconds: how long a create whose outcome is unknown may still be running on
+        the server; the document is looked for again after this wait before anything is re-sent.
+        Default: twice the request timeout, at most 60 s.
     """
 
     conn_name_attr = "opensign_conn_id"
-    default_conn_name = "opensign_default"
+    default_conn_name = DEFAULT_CONN_ID
     conn_type = "opensign"
     hook_name = "OpenSign"
     _secret_label: ClassVar[str] = "API token"
 
     def __init__(
-        self, *, opensign_conn_id: str = default_conn_name, create_attempts: int = 2, **kwargs: Any
+        self,
+        *,
+        opensign_conn_id: str = default_conn_name,
+        create_attempts: int = 2,
+        create_settle_seconds: float | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(conn_id=opensign_conn_id, **kwargs)
         self.opensign_conn_id = opensign_conn_id
         if create_attempts < 1:
             raise SignsConfigError("create_attempts must be at least 1.")
+        if create_settle_seconds is not None and create_settle_seconds < 0:
+            raise SignsConfigError("create_settle_seconds must not be negative.")
         self.create_attempts = create_attempts
+        self._settle_override = create_settle_seconds
+
+    @property
+    def create_settle_seconds(self) -> float:
+        """How long a create with an unknown outcome may still land (see the class parameters)."""
+        if self._settle_override is not None:
+            return self._settle_override
+        return min(2 * self.timeout, _MAX_SETTLE_SECONDS)
 
     @cached_property
     def environment(self) -> str:
@@ -454,7 +490,12 @@ class OpenSignHook(SignsHttpHook):
             pages = (
                 pdf.page_count() if any(s.get("widgets") for s in signers if isinstance(s, Mapping)) else None
             )
-            fields["signers"] = validate_signers(signers, page_count=pages, require_widgets=require_widgets)
+            fields["signers"] = validate_signers(
+                signers,
+                page_count=pages,
+                page_size=pdf.page_size() if pages else None,
+                require_widgets=require_widgets,
+            )
         if marker:
             fields[MARKER_FIELD] = with_marker(str(fields.get(MARKER_FIELD) or ""), marker)
         return fields
@@ -495,19 +536,14 @@ class OpenSignHook(SignsHttpHook):
                 self.log.warning(
                     "POST %s: outcome unknown (%s); looking for document %s", endpoint, exc, marker
                 )
-                found = self._find_after_ambiguous(
-                    marker,
-                    statuses,
-                    since=started,
-                    timed_out=isinstance(exc, AmbiguousWriteError) and exc.timed_out,
-                )
+                found = self.find_sent_document(marker, since=started, statuses=statuses, endpoint=endpoint)
                 if found is not None:
                     self.log.info(
                         "POST %s: the lost attempt created document %s; not sending again",
                         endpoint,
-                        found["objectId"],
+                        found.get("objectId") or found.get("document_id"),
                     )
-                    return self._recovered(endpoint, found)
+                    return found
                 if attempt == self.create_attempts:
                     raise AmbiguousWriteError(
                         f"POST {endpoint}: no answer after {attempt} attempt(s) and no document with marker "
@@ -518,25 +554,46 @@ class OpenSignHook(SignsHttpHook):
                 self.log.warning("POST %s: no document with marker %s; sending again", endpoint, marker)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _find_after_ambiguous(
-        self, marker: str, statuses: Sequence[DocumentStatus], *, since: datetime, timed_out: bool
+    def find_sent_document(
+        self,
+        marker: str,
+        *,
+        since: datetime | None,
+        statuses: Sequence[DocumentStatus] = _SENT_STATUSES,
+        endpoint: str = "createdocument",
     ) -> dict[str, Any] | None:
+        """The document an earlier attempt sent with ``marker``, or ``None`` once it surely does not exist.
+
+        Call it before sending again after any failure whose outcome is unknown: a lost response, a
+        timeout, a 5xx (a gateway's 502/504 often means the backend is still working), or a task retry
+        after a killed worker. When the first search finds nothing it waits
+        :attr:`create_settle_seconds` (a create still running may land meanwhile) and searches again.
+
+        :param since: when the first attempt can have been sent at the earliest (bounds the search).
+        :param endpoint: the create endpoint used, which decides the shape of the answer.
+        :return: the same shape as the create's own answer, with ``"recovered": True``.
+        """
         found = self.find_document_by_marker(marker, statuses=statuses, since=since)
-        if found is None and timed_out:
-            # A request that timed out may still be running on the server: give it twice the time
-            # it already had to land before concluding that it created nothing.
-            time.sleep(min(2 * self.timeout, 60.0))
+        if found is None and self.create_settle_seconds > 0:
+            self.log.info(
+                "No document with marker %s yet; checking again in %.0fs in case its create is still running",
+                marker,
+                self.create_settle_seconds,
+            )
+            time.sleep(self.create_settle_seconds)
             found = self.find_document_by_marker(marker, statuses=statuses, since=since)
-        return found
+        return None if found is None else self._recovered(endpoint, found)
 
     def _recovered(self, endpoint: str, found: Mapping[str, Any]) -> dict[str, Any]:
         document_id = str(found["objectId"])
+        title = found.get("title") or found.get("name")
         if endpoint == "draftdocument":
-            return {"document_id": document_id, "url": None, "recovered": True}
+            return {"document_id": document_id, "title": title, "url": None, "recovered": True}
         if endpoint == "selfsign":
-            return {"objectId": document_id, "url": None, "recovered": True}
+            return {"objectId": document_id, "title": title, "url": None, "recovered": True}
         return {
             "objectId": document_id,
+            "title": title,
             "signurl": self.get_signing_links(document_id),
             "message": "Found the document sent by an earlier attempt.",
             "recovered": True,
@@ -551,20 +608,26 @@ class OpenSignHook(SignsHttpHook):
     ) -> dict[str, Any] | None:
         """The newest document carrying ``marker``, searched in the lists of ``statuses``.
 
-        :param since: stop reading a list at documents last updated before this moment (less 15
-            minutes of clock skew): lists are newest first, and a document created after ``since`` was
-            also last updated after it.
+        :param since: when the document can have been created at the earliest. A list is read only
+            until a page that is sorted newest first and wholly older than ``since`` less 15 minutes
+            of clock skew (see :data:`LISTS_NEWEST_FIRST`); without it, lists are read to the end.
         """
         bound = since - _CLOCK_SKEW if since is not None else None
         for status in statuses:
             doctype = DocumentStatus.parse(status).doctype
             if doctype is None:
                 raise SignsConfigError(f"statuses: {status!r} is not a document status.")
-            for item in self.paginate(f"documentlist/{doctype}", page_size=100):
-                if carries_marker(item, marker):
-                    return item
-                if bound is not None and _older_than(item, bound):
+            endpoint = f"documentlist/{doctype}"
+            skip = 0
+            while True:
+                body = self.request("GET", endpoint, params={"limit": MAX_PAGE_SIZE, "skip": skip})
+                items = _result_list(body, endpoint)
+                for item in items:
+                    if carries_marker(item, marker):
+                        return item
+                if len(items) < MAX_PAGE_SIZE or _page_past_bound(items, bound):
                     break
+                skip += len(items)
         return None
 
     # -- documents ----------------------------------------------------------------------------
@@ -653,7 +716,9 @@ class OpenSignHook(SignsHttpHook):
     ) -> dict[str, DocumentState]:
         """The state of many documents for the price of a few list pages, not one request each.
 
-        See :func:`poll_document_states` for how; ``since`` is when the wait started.
+        See :func:`poll_document_states` for how; ``since`` is when the wait started. Without
+        ``since`` the finished lists (completed, declined, expired, draft) are read to their end
+        until every id is placed: on a large account that is many pages, so pass it.
         """
         poll = poll_document_states(document_ids, since=since)
         try:
@@ -726,7 +791,6 @@ class OpenSignHook(SignsHttpHook):
             downloads.close()
 
     def _download(self, document_id: str, kind: str, destination: Any, *, allow_partial: bool = False) -> str:
-        import requests
 
         document = self.get_document(document_id)
         status = DocumentStatus.parse(document.get("status"))
@@ -739,53 +803,37 @@ class OpenSignHook(SignsHttpHook):
         target = _download_target(
             destination, f"{document_id}-{'signed' if kind == 'file' else 'certificate'}.pdf"
         )
-        refreshes = failures = 0
+        what = f"{label} of {document_id}"
+        refreshes = 0
         while True:
             url = str(document.get(kind) or "")
             if not url:
                 raise OpenSignApiError(f"OpenSign gave no {kind} URL for document {document_id}.")
-            require_secure_url(url, field=f"document {document_id} {kind} URL")
-            try:
-                with self.download_session.get(url, stream=True, timeout=self.timeout) as response:
-                    if response.status_code in (400, 401, 403, 404) and refreshes < 2:
-                        # Pre-signed URLs expire (about 15 minutes): GET /document hands out fresh ones.
-                        refreshes += 1
-                        self.log.info(
-                            "%s URL of %s refused (HTTP %s); getting a fresh one",
-                            kind,
-                            document_id,
-                            response.status_code,
-                        )
-                        document = self.get_document(document_id)
-                        continue
-                    if response.status_code >= 400 and not (
-                        response.status_code == 429 or response.status_code >= 500
-                    ):
-                        raise OpenSignApiError(
-                            f"Downloading the {label} of {document_id} failed: HTTP {response.status_code}.",
-                            status=response.status_code,
-                        )
-                    if response.status_code < 400:
-                        return _write_pdf(
-                            response.iter_content(_DOWNLOAD_CHUNK), target, f"{label} of {document_id}"
-                        )
-                    reason = f"HTTP {response.status_code}"
-            except (
-                requests.ConnectionError,
-                requests.Timeout,
-                requests.exceptions.ChunkedEncodingError,
-            ) as exc:
-                reason = type(exc).__name__
-            failures += 1
-            if failures >= self.retry_policy.max_attempts:
-                raise SignsTransportError(
-                    f"Downloading the {label} of {document_id} failed {failures} times ({reason})."
-                )
-            wait = self.retry_policy.backoff(failures)
-            self.log.warning(
-                "Downloading the %s of %s: %s; retrying in %.1fs", label, document_id, reason, wait
+            host = _check_download_url(url, what)
+            # The URL is pre-signed, a bearer credential for its lifetime: the token-free session, and
+            # messages that name its host only.
+            response = self._send(
+                "GET",
+                url,
+                idempotent=True,
+                check=False,
+                stream=True,
+                session=self.download_session,
+                label=f"the {what} ({host})",
             )
-            time.sleep(wait)
+            with response:
+                http_status = response.status_code
+                if http_status in (400, 401, 403, 404) and refreshes < 2:
+                    # Pre-signed URLs expire (about 15 minutes): GET /document hands out fresh ones.
+                    refreshes += 1
+                    self.log.info("The %s URL was refused (HTTP %s); getting a fresh one", what, http_status)
+                    document = self.get_document(document_id)
+                    continue
+                if http_status < 400:
+                    return _write_pdf(response.iter_content(_DOWNLOAD_CHUNK), target, what)
+                raise OpenSignApiError(
+                    f"Downloading the {what} from {host} failed: HTTP {http_status}.", status=http_status
+                )
 
     # -- templates ----------------------------------------------------------------------------
 
@@ -815,7 +863,7 @@ class OpenSignHook(SignsHttpHook):
             raise SignsConfigError("title: missing. OpenSign needs a template title.")
         fields: dict[str, Any] = {"title": title.strip(), "note": note or ""}
         fields.update(check_options(options, TEMPLATE_OPTIONS, field="options"))
-        fields["signers"] = _validate_placeholders(signers, pdf)
+        fields["signers"] = validate_placeholders(signers, pdf)
         # Templates cost no credit; a create whose answer is lost is not repeated blindly all the same.
         return self.request(
             "POST",
@@ -846,6 +894,7 @@ class OpenSignHook(SignsHttpHook):
         return self.request("PUT", url, json=body)
 
     def delete_template(self, template_id: str) -> dict[str, Any]:
+        """Delete a template; documents already made from it are not affected."""
         return self.request("DELETE", f"template/{_id(template_id)}")
 
     # -- contacts -----------------------------------------------------------------------------
@@ -885,6 +934,7 @@ class OpenSignHook(SignsHttpHook):
             raise
 
     def get_contact(self, contact_id: str) -> dict[str, Any]:
+        """One contact: ``name``, ``email``, ``phone``, ``company``, ``job_title``."""
         return self.request("GET", f"contact/{_id(contact_id)}")
 
     def update_contact(self, contact_id: str, **fields: Any) -> dict[str, Any]:
@@ -893,6 +943,7 @@ class OpenSignHook(SignsHttpHook):
         return self.request("PUT", f"contact/{_id(contact_id)}", json=_update_body(fields, allowed))
 
     def delete_contact(self, contact_id: str) -> dict[str, Any]:
+        """Delete a contact from the account's address book."""
         return self.request("DELETE", f"contact/{_id(contact_id)}")
 
     def list_contacts(
@@ -913,6 +964,7 @@ class OpenSignHook(SignsHttpHook):
         return self.request("POST", "createfolder", json=body, idempotent=False)
 
     def get_folder(self, folder_id: str) -> dict[str, Any]:
+        """One folder: its name and parent."""
         return self.request("GET", f"folder/{_id(folder_id)}")
 
     def update_folder(
@@ -958,6 +1010,7 @@ class OpenSignHook(SignsHttpHook):
         return url
 
     def delete_webhook(self) -> dict[str, Any]:
+        """Remove the account's webhook URL; OpenSign then sends no more events."""
         return self.request("DELETE", "webhook")
 
     def verify_webhook(self, body: bytes, signature: str | None) -> bool:
@@ -1085,12 +1138,9 @@ def poll_document_states(
                     states[document_id] = DocumentState.from_list_item(item, status)
             if len(items) < page_size:
                 break
-            # The open list is read to the end; the others only as far back as the wait goes.
-            if (
-                status is not DocumentStatus.IN_PROGRESS
-                and bound is not None
-                and _older_than(items[-1], bound)
-            ):
+            # The open list is read to the end; the others only as far back as the wait goes (a
+            # document missed there costs one GET /document below, never a wrong answer).
+            if status is not DocumentStatus.IN_PROGRESS and _page_past_bound(items, bound):
                 break
             skip += len(items)
     for document_id in wanted:
@@ -1115,20 +1165,21 @@ def _is_ambiguous(exc: BaseException) -> bool:
     return isinstance(exc, OpenSignApiError) and exc.status is not None and exc.status >= 500
 
 
-def _parse_iso(value: Any) -> datetime | None:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+def _page_past_bound(items: Sequence[Mapping[str, Any]], bound: datetime | None) -> bool:
+    """Whether a list may stop after this page: it holds nothing updated after ``bound``.
 
-
-def _older_than(item: Mapping[str, Any], bound: datetime) -> bool:
-    updated = _parse_iso(item.get("updatedAt"))
-    return updated is not None and updated < bound
+    Only when lists are assumed newest first (:data:`LISTS_NEWEST_FIRST`) and this page shows it:
+    every ``updatedAt`` readable and none newer than the one before. Otherwise keep reading.
+    """
+    if bound is None or not LISTS_NEWEST_FIRST or not items:
+        return False
+    moments = [parse_iso_time(item.get("updatedAt")) for item in items]
+    if any(m is None for m in moments):
+        return False
+    known = [m for m in moments if m is not None]
+    if any(later > earlier for earlier, later in zip(known, known[1:], strict=False)):
+        return False  # not newest first after all: the bound proves nothing
+    return known[0] < bound
 
 
 def _id(value: str) -> str:
@@ -1157,43 +1208,21 @@ def _compact_json(fields: Mapping[str, Any]) -> bytes:
     return json.dumps(dict(fields), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _validate_placeholders(signers: Any, pdf: PdfFile) -> list[dict[str, Any]]:
-    """Template roles: a unique ``role`` each, widgets checked like a document's, optional default signer."""
-    if not isinstance(signers, Sequence) or isinstance(signers, (str, bytes)) or not signers:
-        raise SignsConfigError(
-            "signers: give a non-empty list of roles, e.g. [{'role': 'Employee', 'widgets': [...]}]."
-        )
-    roles: dict[str, int] = {}
-    pages = pdf.page_count()
-    clean = []
-    for i, raw in enumerate(signers):
-        if not isinstance(raw, Mapping) or not str(raw.get("role") or "").strip():
-            raise SignsConfigError(
-                f"signers[{i}].role: missing. Each template signer is a role, e.g. 'Employee'."
-            )
-        role = str(raw["role"]).strip()
-        if role.lower() in roles:
-            raise SignsConfigError(f"signers[{i}].role: {role!r} is also signers[{roles[role.lower()]}].")
-        roles[role.lower()] = i
-        if raw.get("email") and not is_email(raw["email"]):
-            raise SignsConfigError(f"signers[{i}].email: {raw['email']!r} is not an email address.")
-        placeholder = dict(raw)
-        placeholder["role"] = role
-        # Reuse the document checks for widgets and the signature rule (name/email may be absent here).
-        checked = validate_signers(
-            [
-                {
-                    **placeholder,
-                    "name": placeholder.get("name") or role,
-                    "email": placeholder.get("email") or "x@example.com",
-                }
-            ],
-            page_count=pages,
-            field=f"signers[{i}]",
-        )[0]
-        placeholder["widgets"] = checked["widgets"]
-        clean.append(placeholder)
-    return clean
+def _check_download_url(url: str, what: str) -> str:
+    """The host of a pre-signed file URL, once it is known safe to fetch (https, or loopback http).
+
+    Never quotes the URL: its query string is a credential for as long as it is valid.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return host
+    if parts.scheme == "http" and host and is_loopback_host(host):
+        return host
+    raise OpenSignApiError(
+        f"OpenSign gave a URL for the {what} that is not https (scheme {parts.scheme or 'none'!r}, "
+        f"host {host or 'none'!r}); it was not fetched."
+    )
 
 
 def _download_target(destination: Any, default_name: str) -> Any:

@@ -24,6 +24,7 @@ class OpenSignDocumentLink(BaseOperatorLink):
     name = "OpenSign"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
+        """The address the task stored while it ran, or ``""`` before it has run."""
         from airflow.providers.common.compat.sdk import XCom
 
         return XCom.get_value(key=LINK_XCOM_KEY, ti_key=ti_key) or ""

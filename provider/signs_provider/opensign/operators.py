@@ -17,12 +17,14 @@ libraries are imported only when a task runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from signs_provider.common.errors import SignsConfigError
+from signs_provider.opensign import DEFAULT_CONN_ID
 from signs_provider.opensign.links import LINK_XCOM_KEY, OpenSignDocumentLink
 from signs_provider.opensign.sensors import document_ids_of, run_moment
 
@@ -30,9 +32,6 @@ if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
 
     from signs_provider.opensign.hooks import OpenSignHook
-
-#: Same as ``OpenSignHook.default_conn_name`` (not imported from the hook, to keep DAG parsing cheap).
-DEFAULT_CONN_ID = "opensign_default"
 
 
 class _OpenSignOperator(BaseOperator):
@@ -61,13 +60,13 @@ class _OpenSignSendOperator(_OpenSignOperator):
     """Send once per task instance, even across task retries.
 
     Every document carries a marker derived from (dag_id, task_id, run_id, map_index). On a retry
-    the operator first looks for a document with its marker and returns it instead of sending (and
+    the operator asks the hook whether a document with its marker exists (waiting, then looking
+    again, in case the killed try's create was still running) and returns it instead of sending (and
     paying for) another; the hook does the same within one try after a lost response.
 
     Signing links are personal (whoever has one can sign as that person), and the task's XCom is
-    visible to everyone who can read the DAG. They are returned only when OpenSign does not email
-    them (``send_email: False`` in ``options``), i.e. when the DAG has to deliver them itself, or
-    when ``return_signing_links=True``.
+    visible to everyone who can read the DAG. They are returned only with
+    ``return_signing_links=True``, never implied by other settings such as ``send_email: False``.
     """
 
     def __init__(
@@ -75,7 +74,7 @@ class _OpenSignSendOperator(_OpenSignOperator):
         *,
         signers: Sequence[Mapping[str, Any]] | Any,
         options: Mapping[str, Any] | None = None,
-        return_signing_links: bool | None = None,
+        return_signing_links: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -83,7 +82,7 @@ class _OpenSignSendOperator(_OpenSignOperator):
         self.options = options
         self.return_signing_links = return_signing_links
 
-    def _send(self, marker: str) -> dict[str, Any]:
+    def _create_document(self, marker: str) -> dict[str, Any]:
         raise NotImplementedError
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -94,14 +93,13 @@ class _OpenSignSendOperator(_OpenSignOperator):
         sent: dict[str, Any] | None = None
         if ti.try_number > 1:
             # Any attempt of this run created its document after the run was due.
-            found = self.hook.find_document_by_marker(
+            sent = self.hook.find_sent_document(
                 marker, since=run_moment(context, ("run_after", "logical_date", "start_date"))
             )
-            if found is not None:
-                self.log.info("Document %s was sent by an earlier try; not sending again.", found["objectId"])
-                sent = {"objectId": found["objectId"], "title": found.get("title"), "recovered": True}
+            if sent is not None:
+                self.log.info("Document %s was sent by an earlier try; not sending again.", sent["objectId"])
         if sent is None:
-            sent = self._send(marker)
+            sent = self._create_document(marker)
         document_id = str(sent.get("objectId") or sent.get("document_id"))
         result: dict[str, Any] = {
             "document_id": document_id,
@@ -111,9 +109,22 @@ class _OpenSignSendOperator(_OpenSignOperator):
             "marker": marker,
             "recovered": bool(sent.get("recovered")),
         }
-        if self._wants_links():
+        if self.return_signing_links:
+            self.log.warning(
+                "Returning the personal signing links of document %s in XCom (return_signing_links=True): "
+                "anyone who can read this task's XCom can sign as these signers. Deliver them and do not "
+                "log or store them elsewhere.",
+                document_id,
+            )
             links = sent.get("signurl")
             result["signing_links"] = list(links) if links else self.hook.get_signing_links(document_id)
+        elif (self.options or {}).get("send_email") is False:
+            self.log.warning(
+                "Document %s was sent with send_email=False, so OpenSign emails nobody; the signing links are "
+                "not in XCom. Set return_signing_links=True to get them, or read them with "
+                "OpenSignHook.get_signing_links in a task that delivers them.",
+                document_id,
+            )
         self.log.info(
             "Sent OpenSign document %s (%s) to %s", document_id, result["title"], ", ".join(result["signers"])
         )
@@ -121,11 +132,6 @@ class _OpenSignSendOperator(_OpenSignOperator):
 
     def _title(self) -> str:
         return ""
-
-    def _wants_links(self) -> bool:
-        if self.return_signing_links is not None:
-            return self.return_signing_links
-        return (self.options or {}).get("send_email") is False
 
 
 class OpenSignSendDocumentOperator(_OpenSignSendOperator):
@@ -143,8 +149,10 @@ class OpenSignSendDocumentOperator(_OpenSignSendOperator):
     :param note: shown to signers (templated).
     :param options: other settings under OpenSign's names, e.g. ``{"send_email": False,
         "timeToCompleteDays": 7}`` (templated).
-    :param return_signing_links: put the personal signing links in the XCom; by default only when
-        OpenSign does not email them (``send_email: False``).
+    :param return_signing_links: put each signer's personal signing link in the XCom (default
+        False). Whoever can read the XCom can then sign as that person, so only set it when the DAG
+        delivers the links itself (typically with ``send_email: False``); ``send_email: False`` alone
+        never returns them.
     :param opensign_conn_id: the Airflow connection id.
     """
 
@@ -159,7 +167,7 @@ class OpenSignSendDocumentOperator(_OpenSignSendOperator):
         signers: Sequence[Mapping[str, Any]] | Any,
         note: str = "",
         options: Mapping[str, Any] | None = None,
-        return_signing_links: bool | None = None,
+        return_signing_links: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -172,7 +180,7 @@ class OpenSignSendDocumentOperator(_OpenSignSendOperator):
     def _title(self) -> str:
         return self.title
 
-    def _send(self, marker: str) -> dict[str, Any]:
+    def _create_document(self, marker: str) -> dict[str, Any]:
         return self.hook.create_document(
             self.file,
             title=self.title,
@@ -195,6 +203,7 @@ class OpenSignSendTemplateOperator(_OpenSignSendOperator):
     :param prefill: ``{"widgets": [{"name", "response"}]}`` (templated).
     :param file: a PDF replacing the template's file (templated).
     :param options: overrides of the template's settings under OpenSign's names (templated).
+    :param return_signing_links: as for :class:`OpenSignSendDocumentOperator` (default False).
     """
 
     template_fields: Sequence[str] = (
@@ -217,7 +226,7 @@ class OpenSignSendTemplateOperator(_OpenSignSendOperator):
         prefill: Mapping[str, Any] | None = None,
         file: str | ObjectStoragePath | bytes | None = None,
         options: Mapping[str, Any] | None = None,
-        return_signing_links: bool | None = None,
+        return_signing_links: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -231,7 +240,7 @@ class OpenSignSendTemplateOperator(_OpenSignSendOperator):
     def _title(self) -> str:
         return self.title or ""
 
-    def _send(self, marker: str) -> dict[str, Any]:
+    def _create_document(self, marker: str) -> dict[str, Any]:
         return self.hook.create_document_from_template(
             self.template_id,
             signers=self.signers,
@@ -259,15 +268,7 @@ class OpenSignCheckCreditsOperator(_OpenSignOperator):
         self.required = required
 
     def execute(self, context: Context) -> dict[str, int]:
-        required = self.required
-        if isinstance(required, str) and required.strip().isdigit():
-            count = int(required)
-        elif isinstance(required, int) and not isinstance(required, bool):
-            count = required
-        elif isinstance(required, (list, tuple)) or hasattr(required, "__iter__"):
-            count = len(list(required))
-        else:
-            raise ValueError(f"required: {required!r} is neither a number nor a list of recipients.")
+        count = _document_count(self.required)
         available = self.hook.check_credits(count)
         self.log.info(
             "OpenSign %s: %d credit(s) available for %d document(s).", self.hook.environment, available, count
@@ -375,11 +376,45 @@ class OpenSignResendReminderOperator(_OpenSignOperator):
             self.log.info("Document %s is %s; no reminder sent.", document_id, state.status.value)
             return {"document_id": document_id, "status": state.status.value, "reminded": []}
         waiting = [s.email for s in state.signers if s.progress is not SignerProgress.SIGNED]
-        targets = waiting if self.emails is None else [e for e in self.emails if e in waiting]
+        targets = waiting if self.emails is None else self._chosen(waiting, state.signers)
         for email in targets:
             self.hook.resend_mail(document_id, email, subject=self.subject, body=self.body)
         self.log.info("Reminded %s about document %s.", ", ".join(targets) or "nobody", document_id)
         return {"document_id": document_id, "status": state.status.value, "reminded": targets}
+
+    def _chosen(self, waiting: list[str], signers: Sequence[Any]) -> list[str]:
+        """The signers named in ``emails`` (any case) who have not signed; unknown emails are an error."""
+        emails = [self.emails] if isinstance(self.emails, str) else list(self.emails or [])
+        by_lower = {str(s.email).lower(): str(s.email) for s in signers}
+        unknown = [e for e in emails if str(e).strip().lower() not in by_lower]
+        if unknown:
+            raise SignsConfigError(
+                f"emails: {', '.join(map(repr, unknown))} is not a signer of this document; its signers "
+                f"are {', '.join(by_lower.values()) or 'none'}."
+            )
+        wanted = {str(e).strip().lower() for e in emails}
+        return [email for email in waiting if email.lower() in wanted]
+
+
+def _document_count(required: Any) -> int:
+    """How many documents ``required`` stands for: a number, digits, or a list of recipients."""
+    if isinstance(required, bool):
+        pass
+    elif isinstance(required, int):
+        if required >= 0:
+            return required
+    elif isinstance(required, str):
+        # A rendered list arrives as its text ("['a@x', 'b@y']") unless the DAG renders native
+        # objects; counting its characters would check the wrong number of credits.
+        if required.strip().isdigit():
+            return int(required)
+    elif isinstance(required, (Sequence, Set)) or hasattr(required, "__len__"):
+        return len(required)
+    raise SignsConfigError(
+        f"required: {required!r} is neither a number nor a list of recipients. Pass an int, a list "
+        "(e.g. an upstream task's output), or render templates as native objects "
+        "(render_template_as_native_obj=True) when it comes from a template."
+    )
 
 
 def _as_folder(destination: Any) -> Any:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 
+from signs_provider.common.errors import SignsConfigError
+from signs_provider.opensign import DEFAULT_CONN_ID
 from signs_provider.opensign.errors import OpenSignDocumentFailedError
 from signs_provider.opensign.status import (
     UNSUCCESSFUL_STATUS_NAMES,
@@ -25,9 +27,6 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from signs_provider.opensign.hooks import OpenSignHook
-
-#: Same as ``OpenSignHook.default_conn_name`` (not imported from the hook, to keep DAG parsing cheap).
-DEFAULT_CONN_ID = "opensign_default"
 
 
 class OpenSignDocumentSensor(BaseSensorOperator):
@@ -71,7 +70,7 @@ class OpenSignDocumentSensor(BaseSensorOperator):
         statuses = [failure_statuses] if isinstance(failure_statuses, str) else list(failure_statuses)
         for status in statuses:
             if not DocumentStatus.parse(status).is_terminal:
-                raise ValueError(
+                raise SignsConfigError(
                     f"failure_statuses: {status!r} is not a final status; use declined and/or expired."
                 )
         self.failure_statuses = [DocumentStatus.parse(s).value for s in statuses]
@@ -138,7 +137,7 @@ class OpenSignDocumentSensor(BaseSensorOperator):
 def document_ids_of(value: Any) -> list[str]:
     """Document ids from an id, a list of ids, or send-operator results (dicts with ``document_id``)."""
     if value is None:
-        raise ValueError("document_ids: nothing to wait for.")
+        raise SignsConfigError("document_ids: nothing to wait for.")
     if isinstance(value, (str, dict)):
         value = [value]
     ids: list[str] = []
@@ -147,11 +146,11 @@ def document_ids_of(value: Any) -> list[str]:
             item = item.get("document_id") or item.get("objectId")
         text = str(item or "").strip()
         if not text:
-            raise ValueError(f"document_ids: {item!r} is not a document id.")
+            raise SignsConfigError(f"document_ids: {item!r} is not a document id.")
         if text not in ids:
             ids.append(text)
     if not ids:
-        raise ValueError("document_ids: the list is empty; nothing to wait for.")
+        raise SignsConfigError("document_ids: the list is empty; nothing to wait for.")
     return ids
 
 

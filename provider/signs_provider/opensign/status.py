@@ -90,6 +90,7 @@ class SignerState:
     signed_at: str = ""
 
     def as_dict(self) -> dict[str, str]:
+        """JSON primitives (the progress as its value)."""
         out = asdict(self)
         out["progress"] = self.progress.value
         return out
@@ -173,6 +174,7 @@ class DocumentState:
 
     @classmethod
     def not_found(cls, document_id: str) -> DocumentState:
+        """A document OpenSign does not know (deleted, or another user's or environment's)."""
         return cls(document_id=document_id, status=DocumentStatus.UNKNOWN, found=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -188,6 +190,7 @@ class DocumentState:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DocumentState:
+        """Rebuild a state from :meth:`as_dict` (trigger arguments and events)."""
         return cls(
             document_id=str(data["document_id"]),
             status=DocumentStatus.parse(data.get("status")),

@@ -14,15 +14,13 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from signs_provider.opensign import DEFAULT_CONN_ID
 from signs_provider.opensign.status import (
     UNSUCCESSFUL_STATUS_NAMES,
     DocumentState,
     DocumentStatus,
     evaluate_wait,
 )
-
-#: Same as ``OpenSignHook.default_conn_name`` (not imported, to keep this module light).
-DEFAULT_CONN_ID = "opensign_default"
 
 
 class OpenSignDocumentsTrigger(BaseTrigger):
@@ -60,6 +58,7 @@ class OpenSignDocumentsTrigger(BaseTrigger):
         self.known = dict(known or {})
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
+        """The class path and the JSON arguments Airflow stores to rebuild this trigger."""
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
             {
@@ -73,6 +72,7 @@ class OpenSignDocumentsTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Poll until the wait is decided, then yield its one event (see the class docstring)."""
         from signs_provider.opensign.hooks import OpenSignHook
 
         hook = OpenSignHook(opensign_conn_id=self.opensign_conn_id)

@@ -7,8 +7,8 @@ the payload (reference ``opensign-api.md`` §5.3). The help page says "raw reque
 own example signs ``JSON.stringify(parsedBody)``, so :func:`verify_signature` tries the raw bytes
 first, then that compact re-serialisation. [INFERRED] until checked against a real delivery.
 
-This module is plain Python (no Airflow, no HTTP client), so a receiver (a FastAPI app, a Flask
-view, an API gateway function) can import it cheaply::
+This module imports only the standard library (no Airflow, no HTTP client; a test checks it), so a
+receiver (a FastAPI app, a Flask view, an API gateway function) can import it in milliseconds::
 
     from signs_provider.opensign.webhooks import parse_event, verify_signature
 
@@ -29,8 +29,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
-
-from signs_provider.opensign.errors import OpenSignWebhookError
 
 SIGNATURE_HEADER = "x-webhook-signature"
 EVENTS = ("created", "viewed", "signed", "completed", "declined")
@@ -76,25 +74,45 @@ _MONTHS = {
     )
 }
 # "Fri, 16 May 2025 15:02:42 IST" / "... GMT+5:30" / "... GMT-04:00" (the weekday is optional).
+_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 _WEBHOOK_TIME = re.compile(
     r"^\s*(?:[A-Za-z]{3},?\s+)?(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
     r"\s*(?:([A-Za-z]{1,5})?\s*(?:([+-])(\d{1,2})(?::?(\d{2}))?)?)?\s*$"
 )
 
 
-def verify_signature(body: bytes | str, signature: str | None, secret: str) -> bool:
+class OpenSignWebhookError(ValueError):
+    """A webhook delivery that is not signed with the secret, or whose body is not an OpenSign event.
+
+    A plain ``ValueError`` (not an ``AirflowException``) so that receivers need no Airflow; it is
+    re-exported by :mod:`signs_provider.opensign.errors`.
+    """
+
+
+def verify_signature(body: bytes | str, signature: str | bytes | None, secret: str) -> bool:
     """Whether ``signature`` (the ``x-webhook-signature`` header) signs ``body`` with ``secret``.
 
     Pass the body exactly as received. It is checked as is, then as JavaScript's
     ``JSON.stringify`` of the parsed JSON (OpenSign's documented example). Comparisons are
-    constant-time. A missing header or secret never verifies.
+    constant-time. A missing header or secret never verifies, nor does a header that is not 64 hex
+    digits (empty, non-ASCII, wrong length): a forged header is a rejection, never an exception.
     """
     if not signature or not secret:
         return False
-    raw = body.encode() if isinstance(body, str) else bytes(body)
+    if isinstance(signature, bytes):
+        try:
+            signature = signature.decode("ascii")
+        except UnicodeDecodeError:
+            return False
+    if not isinstance(signature, str):
+        return False
     given = signature.strip().lower()
     if given.startswith("sha256="):
         given = given[len("sha256=") :]
+    # compare_digest raises TypeError on non-ASCII text; only well-formed digests are compared.
+    if not _HEX_SHA256.fullmatch(given):
+        return False
+    raw = body.encode() if isinstance(body, str) else bytes(body)
     key = secret.encode()
     if hmac.compare_digest(given, hmac.new(key, raw, hashlib.sha256).hexdigest()):
         return True
@@ -119,11 +137,7 @@ def parse_webhook_time(value: Any) -> datetime | None:
         return None
     match = _WEBHOOK_TIME.match(text)
     if match is None:
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        return parse_iso_time(text)
     day, month, year, hour, minute, second, zone, sign, off_h, off_m = match.groups()
     month_number = _MONTHS.get(month.lower())
     if month_number is None:
@@ -140,6 +154,24 @@ def parse_webhook_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return (local - timedelta(minutes=offset)).replace(tzinfo=timezone.utc)
+
+
+def parse_iso_time(value: Any) -> datetime | None:
+    """An ISO 8601 time (``Z`` allowed; naive means UTC) as an aware UTC datetime, or ``None``.
+
+    The one ISO parser of the OpenSign side: API timestamps (``updatedAt``) and webhook times.
+
+    >>> parse_iso_time("2025-05-16T10:48:34.120Z").isoformat()
+    '2025-05-16T10:48:34.120000+00:00'
+    """
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
