@@ -6,7 +6,11 @@ emulator started here, so API calls are counted exactly by the emulator's reques
 * **Provider**: upload the image, wait until it is ready, then one ``pushToScreens`` aimed at the
   screens' tag (after one listing of the screens, to check the tag exists).
 * **Per-screen loop** (the baseline, measured in the same run): the same upload, then the screens
-  listed and one ``updateDevice`` per screen, as a script looping over screens would do.
+  listed and one ``updateDevice`` per screen (``assign_content``, which checks the ids with one more
+  listing first), as a script looping over screens would do.
+
+After each publication every target screen is checked, through the emulator's control API and
+outside the timing, to show the new image; the call count must be the same in every repeat.
 
 Wall times are shown as measured and as the provider's share of the loop's time: absolute times
 depend on the machine, the ratio much less.
@@ -65,29 +69,38 @@ def _png(path: Path) -> Path:
     return path
 
 
-def _publish_provider(hook, image: Path, tag: str) -> None:
+def _publish_provider(hook, image: Path, tag: str) -> str:
     asset = hook.upload_file(image, name="Bench slide")
     hook.wait_for_asset_ready(asset["_id"], poll_interval=0.05)
     hook.push_content(asset_id=asset["_id"], tags=[tag])
+    return asset["_id"]
 
 
-def _publish_loop(hook, image: Path, tag: str) -> None:
+def _publish_loop(hook, image: Path, tag: str) -> str:
     asset = hook.upload_file(image, name="Bench slide")
     hook.wait_for_asset_ready(asset["_id"], poll_interval=0.05)
-    for screen in hook.list_screens(tags=[tag]):
-        hook.assign_content([screen["_id"]], asset_id=asset["_id"])
+    hook.assign_content([s["_id"] for s in hook.list_screens(tags=[tag])], asset_id=asset["_id"])
+    return asset["_id"]
 
 
-def _measure(emu, publish, hook, image: Path, tag: str, repeat: int = 3) -> tuple[int, float]:
-    """API calls of one publication, and the median wall time of ``repeat`` of them."""
-    times = []
+def _measure(
+    emu, publish, hook, image: Path, tag: str, screen_ids: list[str], repeat: int = 3
+) -> tuple[int, float]:
+    """API calls of one publication (the same in every repeat), and the median wall time of ``repeat``."""
+    times, calls = [], set()
     for _ in range(repeat):
         emu.control.reset_requests()
         started = time.perf_counter()
-        publish(hook, image, tag)
+        asset_id = publish(hook, image, tag)
         times.append(time.perf_counter() - started)
-        calls = emu.control.request_summary()["total"]
-    return calls, statistics.median(times)
+        calls.add(emu.control.request_summary()["total"])
+        # Not timed: every target screen shows the new image.
+        wrong = [i for i in screen_ids if emu.control.screen(i).get("currentAssetId") != asset_id]
+        if wrong:
+            raise AssertionError(f"{publish.__name__}: {len(wrong)} screen(s) do not show asset {asset_id}")
+    if len(calls) != 1:
+        raise AssertionError(f"{publish.__name__}: the call count changed between repeats: {sorted(calls)}")
+    return calls.pop(), statistics.median(times)
 
 
 def _upload_memory(emu, workdir: Path) -> dict[str, int]:
@@ -115,10 +128,12 @@ def main() -> None:
         from signs_provider.common.http import RetryPolicy
         from signs_provider.optisigns.hooks import OptiSignsHook
 
-        for count in SCREEN_COUNTS:
-            emu.control.add_screens(
+        screens = {
+            count: emu.control.add_screens(
                 count, tags=[f"bench-{count}"], path="/Bench", name_prefix=f"Bench {count}"
             )
+            for count in SCREEN_COUNTS
+        }
         hook = OptiSignsHook(retry_policy=RetryPolicy(max_attempts=1))
         hook.test_connection()
         image = _png(Path(tmp) / "slide.png")
@@ -127,8 +142,8 @@ def main() -> None:
         rows = []
         for count in SCREEN_COUNTS:
             tag = f"bench-{count}"
-            calls, seconds = _measure(emu, _publish_provider, hook, image, tag)
-            loop_calls, loop_seconds = _measure(emu, _publish_loop, hook, image, tag)
+            calls, seconds = _measure(emu, _publish_provider, hook, image, tag, screens[count])
+            loop_calls, loop_seconds = _measure(emu, _publish_loop, hook, image, tag, screens[count])
             rows.append((count, calls, loop_calls, seconds, loop_seconds))
         memory = _upload_memory(emu, Path(tmp))
 

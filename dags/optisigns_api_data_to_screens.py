@@ -1,6 +1,7 @@
 """Put live API data on OptiSigns screens, every hour.
 
 fetch_data --> to_rows --> render_image --> upload --> wait_until_ready --> sync_playlist --> push_to_screens
+                                                                                        --> cleanup_old_assets
 
 1. ``fetch_data``: GET a JSON feed through the Airflow HTTP connection ``signs_feeds``.
 2. ``to_rows``: keep what a screen can show at a glance (OptiSync calls this post-processing).
@@ -11,6 +12,9 @@ fetch_data --> to_rows --> render_image --> upload --> wait_until_ready --> sync
    previous run leaves the playlist and is deleted, so re-runs replace content instead of piling up.
 7. ``push_to_screens``: push the playlist to every screen tagged "lobby", in one API call. Its outlet
    ``optisigns://screens/tag/lobby`` lets other DAGs run when the lobby screens change.
+8. ``cleanup_old_assets``: runs even when a step failed (an upload that was retried, or an image that
+   failed to convert, leaves an asset behind) and deletes this DAG's assets older than a day that
+   no playlist, schedule or screen uses.
 
 Connections:
 
@@ -18,7 +22,8 @@ Connections:
 * ``signs_feeds`` (type ``http``): where the data comes from. With the local emulator
   (``signs-emulator`` prints both connections) it serves a sample KPI feed at ``<host>/kpis``.
   To use a real API, change only this connection's host and, if needed, the ``endpoint`` param;
-  ``to_rows`` shows any JSON object, and shows a ``{"kpis": [{"label", "value", ...}]}`` feed best.
+  ``to_rows`` shows any JSON object, and shows a ``{"kpis": [{"label", "value", ...}]}`` feed best
+  (values may be numbers or text).
 
 Try it: ``airflow dags test optisigns_api_data_to_screens``.
 """
@@ -26,10 +31,10 @@ Try it: ``airflow dags test optisigns_api_data_to_screens``.
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.http.operators.http import HttpOperator
 from airflow.sdk import Param, dag, task
 
 from signs_provider.optisigns.operators import (
+    OptiSignsCleanupAssetsOperator,
     OptiSignsPushContentOperator,
     OptiSignsSyncPlaylistOperator,
     OptiSignsUploadAssetOperator,
@@ -46,6 +51,21 @@ SCREEN_SIZE = (1920, 1080)
 # Where the image is written before the upload. Any ObjectStoragePath URL works, e.g.
 # "s3://my-bucket/signs" when workers do not share a disk.
 RENDER_DIR = "file:///tmp/optisigns_api_data_to_screens"
+DAG_TAG = "airflow-dag-optisigns_api_data_to_screens"  # the provider tags each object with its DAG
+
+
+def value_text(value: object, unit: object = None) -> str:
+    """A KPI value for the screen: numbers with thousands separators, anything else as text."""
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            number = None
+    text = f"{number:,.0f}" if number is not None else str(value if value is not None else "-")
+    return f"{text} {unit or ''}".strip()
 
 
 @dag(
@@ -57,13 +77,15 @@ RENDER_DIR = "file:///tmp/optisigns_api_data_to_screens"
     params={"endpoint": Param("kpis", type="string", description="Path of the feed on the signs_feeds host")},
 )
 def optisigns_api_data_to_screens():
-    fetch_data = HttpOperator(
-        task_id="fetch_data",
-        http_conn_id=FEED_CONN_ID,
-        endpoint="{{ params.endpoint }}",
-        method="GET",
-        response_filter=lambda response: response.json(),
-    )
+    @task
+    def fetch_data(endpoint: str) -> dict:
+        """GET the feed as JSON through the HTTP connection."""
+        # Imported here, not at the top: the HTTP provider pulls in requests and aiohttp, which
+        # would slow down every parse of this file (DAG files are parsed every 30 s).
+        from airflow.providers.http.hooks.http import HttpHook
+
+        response = HttpHook(method="GET", http_conn_id=FEED_CONN_ID).run(endpoint)
+        return response.json()
 
     @task
     def to_rows(feed: dict) -> dict:
@@ -71,8 +93,8 @@ def optisigns_api_data_to_screens():
         if isinstance(feed.get("kpis"), list):
             rows = [
                 {
-                    "label": kpi["label"],
-                    "value": f"{kpi['value']:,.0f} {kpi.get('unit') or ''}".strip(),
+                    "label": str(kpi.get("label") or ""),
+                    "value": value_text(kpi.get("value"), kpi.get("unit")),
                     "good": kpi.get("on_target"),
                 }
                 for kpi in feed["kpis"][:6]
@@ -116,8 +138,10 @@ def optisigns_api_data_to_screens():
 
     upload = OptiSignsUploadAssetOperator(
         task_id="upload",
-        source=render_image(to_rows(fetch_data.output)),
+        source=render_image(to_rows(fetch_data(endpoint="{{ params.endpoint }}"))),
         name=ASSET_NAME,
+        # Asset tags and screen tags are separate: this only labels the image; which screens
+        # show it is decided by the push below.
         tags=[SCREEN_TAG],
     )
 
@@ -144,7 +168,14 @@ def optisigns_api_data_to_screens():
         outlets=[screens_tag_asset(SCREEN_TAG)],
     )
 
-    wait_until_ready >> sync_playlist >> push_to_screens
+    cleanup_old_assets = OptiSignsCleanupAssetsOperator(
+        task_id="cleanup_old_assets",
+        tags=[DAG_TAG],
+        older_than=1,  # days
+        trigger_rule="all_done",
+    )
+
+    wait_until_ready >> sync_playlist >> push_to_screens >> cleanup_old_assets
 
 
 optisigns_api_data_to_screens()

@@ -24,8 +24,41 @@ def test_dag_file_imports_cleanly() -> None:
         "wait_until_ready",
         "sync_playlist",
         "push_to_screens",
+        "cleanup_old_assets",
     ]
     assert [o.uri for o in dag.get_task("push_to_screens").outlets] == ["optisigns://screens/tag/lobby"]
+    assert dag.get_task("cleanup_old_assets").trigger_rule == "all_done"
+
+
+def test_dag_file_does_not_import_http_libraries_at_parse_time() -> None:
+    # A fresh interpreter: what parsing the file loads (DAG files are parsed every 30 s).
+    import subprocess
+    import sys
+
+    code = (
+        "import runpy, sys; runpy.run_path('dags/optisigns_api_data_to_screens.py'); "
+        "print(sorted(m for m in ('requests', 'aiohttp', 'requests_toolbelt', "
+        "'airflow.providers.http.operators.http') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        (1234.4, "EUR", "1,234 EUR"),
+        ("1234.6", None, "1,235"),
+        ("n/a", "%", "n/a %"),
+        (None, None, "-"),
+        (True, None, "True"),
+    ],
+)
+def test_kpi_values_may_be_numbers_or_text(value, unit, shown) -> None:
+    import runpy
+
+    value_text = runpy.run_path("dags/optisigns_api_data_to_screens.py")["value_text"]
+    assert value_text(value, unit) == shown
 
 
 @pytest.fixture

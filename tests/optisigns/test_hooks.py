@@ -13,7 +13,6 @@ import pytest
 from signs_provider.common.errors import SignsApiError, SignsConfigError
 from signs_provider.emulator.credentials import OPTISIGNS_DEMO_KEY, OPTISIGNS_READONLY_KEY
 from signs_provider.optisigns.errors import (
-    OptiSignsAuthError,
     OptiSignsGraphQLError,
     OptiSignsNotFoundError,
     OptiSignsScheduleOverlapError,
@@ -33,7 +32,7 @@ from signs_provider.optisigns.hooks import (
     screen_content,
     screen_is_online,
 )
-from tests.optisigns.conftest import mutations
+from tests.optisigns.conftest import FAST, mutations
 
 
 def _connect(monkeypatch, conn_id: str = "optisigns_test", **conn) -> OptiSignsHook:
@@ -124,13 +123,19 @@ def test_execute_returns_data_and_sends_the_bearer_key(core_hook, emulator) -> N
 
 
 def test_team_id_is_sent_where_the_operation_declares_it(emulator, monkeypatch) -> None:
+    # Team "999" does not exist: the emulator only says so if the hook really sent it.
     hook = _connect(
-        monkeypatch, password=OPTISIGNS_DEMO_KEY, host=emulator.optisigns_graphql_url, extra={"team_id": "1"}
+        monkeypatch,
+        password=OPTISIGNS_DEMO_KEY,
+        host=emulator.optisigns_graphql_url,
+        extra={"team_id": "999"},
     )
-    data = hook.execute(
-        "query Devices($teamId: String) { devices(query: {}, teamId: $teamId) { page { edges { node { _id teamId } } } } }"
-    )
-    assert data["devices"]["page"]["edges"]
+    with pytest.raises(OptiSignsGraphQLError, match="Team '999' not found"):
+        hook.execute(
+            "query Devices($teamId: String) { devices(query: {}, teamId: $teamId) { page { edges { node { _id } } } } }"
+        )
+    # An operation without $teamId gets no teamId variable (the server would reject an undeclared one).
+    assert hook.execute("query { me { _id } }")["me"]["_id"]
 
 
 def test_wrong_key_fails_clearly(emulator, monkeypatch) -> None:
@@ -138,8 +143,10 @@ def test_wrong_key_fails_clearly(emulator, monkeypatch) -> None:
     ok, message = hook.test_connection()
     assert not ok
     assert "not-a-real-key" not in message
-    with pytest.raises((OptiSignsAuthError, OptiSignsGraphQLError)):
+    # OptiSigns reports a bad key inside HTTP 200, with statusCode 401.
+    with pytest.raises(OptiSignsGraphQLError, match="invalid API key") as info:
         hook.execute("query { me { _id } }")
+    assert info.value.status == 401
 
 
 def test_graphql_errors_in_http_200_raise_with_code_and_path(core_hook) -> None:
@@ -148,7 +155,7 @@ def test_graphql_errors_in_http_200_raise_with_code_and_path(core_hook) -> None:
             'mutation { updateDevice(_id: "000000000000000000000000", payload: {deviceName: "x"}) { _id } }'
         )
     error = info.value
-    assert error.status is not None or error.code is not None
+    assert (error.status, error.code) == (404, "404")
     assert error.path == ["updateDevice"]
     assert "updateDevice" in str(error)
 
@@ -346,20 +353,23 @@ def test_upload_bytes_and_object_storage_path(hook, emulator, png) -> None:
     assert sizes[from_bytes["_id"]] == sizes[from_store["_id"]] == png.stat().st_size
 
 
-def test_upload_does_not_send_the_api_key_to_the_upload_service(hook, png, monkeypatch) -> None:
-    sent: list[dict] = []
-    original = hook.session.request
-
-    def spy(method, url, **kwargs):
-        sent.append({"url": url, "headers": kwargs.get("headers") or {}})
-        return original(method, url, **kwargs)
-
-    monkeypatch.setattr(hook.session, "request", spy)
+def test_upload_does_not_send_the_api_key_to_the_upload_service(hook, emulator, png) -> None:
     hook.upload_file(png)
-    upload = next(s for s in sent if s["url"] == hook.upload_url)
-    # A header set to None is removed from the session's defaults by requests.
-    assert upload["headers"]["Authorization"] is None
-    assert upload["headers"]["Content-Type"].startswith("multipart/form-data; boundary=")
+    # The emulator records which auth header each request carried (the name only, never the value).
+    (upload,) = emulator.control.requests(path="/transloadit/assemblies")
+    assert upload["auth_header"] is None
+    assert upload["user_agent"].startswith("airflow-provider-signs/")
+    graphql = emulator.control.requests(path="/optisigns/graphql")
+    assert len(graphql) == 2 and {r["auth_header"] for r in graphql} == {"authorization"}
+
+
+def test_upload_boundary_is_unique_so_any_file_content_survives(hook, emulator, png) -> None:
+    # A file that contains the boundary the hook used to use for every upload.
+    data = png.read_bytes() + b"\r\n--airflow-provider-signs-00000000\r\n" + b"tail" * 64
+    first = hook.upload_file(data, filename="tricky.png")
+    second = hook.upload_file(data, filename="tricky2.png")
+    sizes = {a["_id"]: a["fileSize"] for a in hook.list_assets(tags=[PROVIDER_TAG])}
+    assert sizes[first["_id"]] == sizes[second["_id"]] == len(data)
 
 
 @pytest.mark.parametrize(
@@ -537,11 +547,12 @@ def test_set_playlist_items_exact_and_rerun_sends_nothing(hook, emulator) -> Non
     hook.set_playlist_items(playlist, [(a, 15), {"asset_id": b, "duration": 20}, c])
     assert mutations(emulator) == []
     assert _items(hook, playlist) == [(a, 15.0), (b, 20.0), (c, 10.0)]
-    # Reorder and shrink: only the tail after the common start is replaced.
+    # Reorder and shrink: only the tail after the common start is replaced, new items first so
+    # that screens playing the playlist never see it empty.
     emulator.control.reset_requests()
     hook.set_playlist_items(playlist, [(a, 15), (c, 5)])
     assert _items(hook, playlist) == [(a, 15.0), (c, 5.0)]
-    assert mutations(emulator) == ["removePlaylistItems", "addPlaylistItems", "updatePlaylistItems"]
+    assert mutations(emulator) == ["addPlaylistItems", "removePlaylistItems", "updatePlaylistItems"]
     hook.set_playlist_items(playlist, [])
     assert _items(hook, playlist) == []
 
@@ -851,3 +862,209 @@ def test_upload_streams_the_file(hook, tmp_path) -> None:
         tracemalloc.stop()
     # The emulator (same process) is measured too; both stream in chunks.
     assert peak < 4 * 1024 * 1024, f"peak {peak / 2**20:.1f} MB for a 16 MB file"
+
+
+# -- review fixes: one test per bug ---------------------------------------------------------------
+
+
+def _slow_hook(optisigns_env) -> OptiSignsHook:
+    """A hook that gives up on a request after 1 s (the emulator's ``slow`` fault takes longer)."""
+    return OptiSignsHook(retry_policy=FAST, timeout=1)
+
+
+def test_sync_replacing_every_item_adds_before_it_removes(hook, emulator) -> None:
+    a, b = (hook.upsert_website_asset(n, f"https://{n}.example.com")["_id"] for n in "ab")
+    playlist = hook.upsert_playlist("Live")["_id"]
+    hook.set_playlist_items(playlist, [a])
+    emulator.control.reset_requests()
+    hook.set_playlist_items(playlist, [(b, 7)])
+    # Had the removal come first, screens playing "Live" would have had an empty playlist.
+    assert mutations(emulator) == ["addPlaylistItems", "removePlaylistItems", "updatePlaylistItems"]
+    assert _items(hook, playlist) == [(b, 7.0)]
+
+
+def test_cleanup_keeps_old_assets_that_are_in_use(hook, emulator) -> None:
+    def web(name: str) -> str:
+        return hook.upsert_website_asset(name, f"https://{name.lower()}.example.com", tags=["dag-x"])["_id"]
+
+    in_playlist, on_screen, scheduled, unused = (web(n) for n in ("Listed", "Shown", "Planned", "Unused"))
+    hook.set_playlist_items(hook.upsert_playlist("Keeps")["_id"], [in_playlist])
+    kitchen = _screens_by_name(hook)["Office Kitchen"]["_id"]
+    hook.assign_content([kitchen], asset_id=on_screen)
+    schedule = hook.upsert_schedule("Keeps")["_id"]
+    hook.add_schedule_item(
+        schedule, asset_id=scheduled, start=datetime(2031, 1, 6, 8), end=datetime(2031, 1, 6, 9)
+    )
+    emulator.control.advance_clock(days=3)
+    now = _emulated_now(emulator)
+    assert hook.cleanup_assets(older_than=timedelta(days=1), tags=["dag-x"], now=now, dry_run=True) == [
+        unused
+    ]
+    assert hook.cleanup_assets(older_than=timedelta(days=1), tags=["dag-x"], now=now) == [unused]
+    left = {a["_id"] for a in hook.list_assets(tags=["dag-x"])}
+    assert left == {in_playlist, on_screen, scheduled}
+    assert _showing(emulator, kitchen) == ("ASSET", on_screen)
+    wiped = hook.cleanup_assets(older_than=timedelta(days=1), tags=["dag-x"], now=now, keep_in_use=False)
+    assert sorted(wiped) == sorted(left)
+
+
+def test_timed_out_asset_create_is_found_not_sent_twice(optisigns_env, png) -> None:
+    hook = _slow_hook(optisigns_env)
+    # The server reads the request, stalls past the client's timeout, then creates the asset.
+    optisigns_env.control.add_fault("slow", operation="saveAsset", delay=2)
+    asset = hook.upload_file(png, name="Slow")
+    assert [a["_id"] for a in hook.list_assets(name="Slow.png")] == [asset["_id"]]
+    assert optisigns_env.control.count(operation="saveAsset") == 1
+
+
+def test_timed_out_create_that_never_shows_up_raises_instead_of_resending(optisigns_env) -> None:
+    import time
+
+    from signs_provider.common.errors import AmbiguousWriteError
+
+    hook = _slow_hook(optisigns_env)
+    # Lands after 4 s; the hook looks for min(2 * 1 s, 60) = 2 s after its timeout, then gives up.
+    optisigns_env.control.add_fault("slow", operation="savePlaylist", delay=4)
+    with pytest.raises(AmbiguousWriteError, match="not sent again") as info:
+        hook.upsert_playlist("Very slow")
+    assert info.value.timed_out
+    time.sleep(1.5)  # let the stalled request finish on the server
+    assert len(hook.list_playlists(name="Very slow")) == 1
+    assert optisigns_env.control.count(operation="savePlaylist") == 1
+
+
+def test_timed_out_playlist_add_is_not_applied_twice(optisigns_env) -> None:
+    hook = _slow_hook(optisigns_env)
+    a, b = (hook.upsert_website_asset(n, f"https://{n}.example.com")["_id"] for n in "ab")
+    playlist = hook.upsert_playlist("Slow adds")["_id"]
+    optisigns_env.control.add_fault("slow", operation="addPlaylistItems", delay=2)
+    hook.add_playlist_items(playlist, [a])
+    assert [i for i, _ in _items(hook, playlist)] == [a]
+    optisigns_env.control.add_fault("slow", operation="addPlaylistItems", delay=2)
+    hook.set_playlist_items(playlist, [a, (b, 9)])
+    assert _items(hook, playlist) == [(a, 10.0), (b, 9.0)]
+    assert optisigns_env.control.count(operation="addPlaylistItems") == 2
+
+
+def test_set_playlist_items_raises_when_the_api_does_not_apply_a_change(hook, emulator, monkeypatch) -> None:
+    a = hook.upsert_website_asset("A", "https://a.example.com")["_id"]
+    playlist = hook.upsert_playlist("Stubborn")["_id"]
+    # The emulator always applies durations; an API that ignores them is simulated by not sending them.
+    monkeypatch.setattr(hook, "_set_durations", lambda playlist_id, by_duration: None)
+    with pytest.raises(SignsApiError, match=r"position 0: 10(\.0)?s instead of 25(\.0)?s"):
+        hook.set_playlist_items(playlist, [(a, 25)])
+
+
+def test_schedule_times_keep_the_wall_clock_of_aware_datetimes(hook) -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    schedule = hook.upsert_schedule("Opening hours")["_id"]
+    playlist = hook.find_playlist("Lobby Loop")["_id"]
+    item = hook.add_schedule_item(
+        schedule,
+        playlist_id=playlist,
+        start=datetime(2031, 3, 3, 9, 0, tzinfo=berlin),
+        end=datetime(2031, 3, 3, 17, 0, tzinfo=berlin),
+    )
+    # 09:00 in Berlin plays at 09:00 on the screens, not at 08:00 (its UTC time).
+    assert item["range"] == {"startDate": "2031-03-03T09:00:00.000Z", "endDate": "2031-03-03T17:00:00.000Z"}
+    # With the screens' zone given, an aware time is first converted to it.
+    london = hook.add_schedule_item(
+        schedule,
+        playlist_id=playlist,
+        start=datetime(2031, 3, 4, 9, 0, tzinfo=berlin),
+        end=datetime(2031, 3, 4, 10, 0, tzinfo=berlin),
+        local_timezone="Europe/London",
+    )
+    assert london["range"]["startDate"] == "2031-03-04T08:00:00.000Z"
+
+
+def test_scheduled_push_times_are_the_screens_local_time(hook, emulator) -> None:
+    from zoneinfo import ZoneInfo
+
+    kitchen = _screens_by_name(hook)["Office Kitchen"]["_id"]
+    asset = hook.upsert_website_asset("Promo", "https://promo.example.com")["_id"]
+    # A naive 09:00 is 09:00 on screens in Berlin (07:00 UTC in summer), whatever the server's zone.
+    hook.push_content(
+        asset_id=asset,
+        screen_ids=[kitchen],
+        mode="SCHEDULE",
+        start_at=datetime(2031, 7, 1, 9, 0),
+        local_timezone="Europe/Berlin",
+    )
+    # An aware time keeps its instant: 12:00 in New York is 18:00 in Berlin, 16:00 UTC.
+    hook.push_content(
+        asset_id=asset,
+        screen_ids=[kitchen],
+        mode="SCHEDULE",
+        start_at=datetime(2031, 7, 2, 12, 0, tzinfo=ZoneInfo("America/New_York")),
+        local_timezone="Europe/Berlin",
+    )
+    starts = [p["scheduleTime"] for p in emulator.control.screen(kitchen)["scheduleGoLive"]]
+    assert [parse_time(t) for t in starts] == [
+        datetime(2031, 7, 1, 7, 0, tzinfo=timezone.utc),
+        datetime(2031, 7, 2, 16, 0, tzinfo=timezone.utc),
+    ]
+
+
+def test_push_refuses_an_unknown_time_zone_before_sending(hook, emulator) -> None:
+    with pytest.raises(SignsConfigError, match="local_timezone: 'Europe/Atlantis' is not an IANA"):
+        hook.push_content(
+            asset_id="a",
+            tags=["lobby"],
+            mode="SCHEDULE",
+            start_at="2031-01-01T09:00:00",
+            local_timezone="Europe/Atlantis",
+        )
+    assert emulator.control.requests() == []
+
+
+def test_folder_filter_takes_subfolders_but_not_lookalike_folders(hook, emulator) -> None:
+    (lookalike,) = emulator.control.add_screens(1, path="/Lobby2", name_prefix="Lookalike")
+    (nested,) = emulator.control.add_screens(1, path="/Lobby/East", name_prefix="Nested")
+    lobby = {s["_id"] for s in hook.list_screens() if s.get("path") == "/Lobby"}
+    found = {s["_id"] for s in hook.find_screens(path="/Lobby")}
+    assert found == lobby | {nested}
+    assert lookalike not in found
+    assert {s["_id"] for s in hook.find_screens(path="/Lobby2/")} == {lookalike}
+
+
+def test_assign_with_one_unknown_id_changes_no_screen(hook, emulator) -> None:
+    screens = _screens_by_name(hook)
+    kitchen, wall = screens["Office Kitchen"], screens["Office KPI Wall"]
+    asset = hook.upsert_website_asset("Assigned", "https://x.example.com")["_id"]
+    with pytest.raises(UnknownScreensError, match="ffffffffffffffffffffffff"):
+        hook.assign_content([kitchen["_id"], wall["_id"], "ffffffffffffffffffffffff"], asset_id=asset)
+    assert emulator.control.count(operation="updateDevice") == 0
+    assert _showing(emulator, kitchen["_id"]) == screen_content(kitchen)
+
+
+def test_find_playlist_takes_the_oldest_of_same_named_ones(hook, emulator, monkeypatch) -> None:
+    first = hook.execute('mutation { savePlaylist(payload: {name: "Twin"}) { _id } }', idempotent=False)[
+        "savePlaylist"
+    ]["_id"]
+    emulator.control.advance_clock(minutes=5)
+    hook.execute('mutation { savePlaylist(payload: {name: "Twin"}) { _id } }', idempotent=False)
+    assert hook.find_playlist("Twin")["_id"] == first
+    # The API's order is not documented and the emulator lists oldest first: serve the same real
+    # answer newest first, as another server could.
+    listed = hook.list_playlists
+    monkeypatch.setattr(hook, "list_playlists", lambda **kw: list(reversed(listed(**kw))))
+    assert hook.find_playlist("Twin")["_id"] == first
+    assert hook.upsert_playlist("Twin")["_id"] == first
+
+
+def test_the_cleaned_api_key_is_masked_too(optisigns_env, monkeypatch) -> None:
+    import uuid
+
+    from airflow.sdk.log import _secrets_masker
+
+    key = f"fresh-key-{uuid.uuid4().hex}"
+    optisigns_env.control.add_api_key(key, ["devices:read"])
+    conn = json.loads(optisigns_env.connections()["AIRFLOW_CONN_OPTISIGNS_DEFAULT"])
+    # Pasted from the web app with a zero-width space: the header carries the key without it.
+    monkeypatch.setenv("AIRFLOW_CONN_OPTISIGNS_PASTED", json.dumps({**conn, "password": key + "\u200b"}))
+    hook = OptiSignsHook(optisigns_conn_id="optisigns_pasted", retry_policy=FAST)
+    assert hook.list_screens()
+    assert key not in str(_secrets_masker().redact(f"sent Bearer {key}"))

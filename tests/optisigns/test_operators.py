@@ -168,7 +168,13 @@ def test_push_operator_by_tag_and_names(optisigns_env, context) -> None:
     op = OptiSignsPushContentOperator(
         task_id="push", playlist_id=playlist, tags='["lobby"]', screen_names=["Office Kitchen"]
     )
+    optisigns_env.control.reset_requests()
     result = _run(op, context)
+    # One listing of the screens (names and tags resolved together), then one push.
+    assert [r["fields"] for r in optisigns_env.control.requests(path="/optisigns/graphql")] == [
+        ["devices"],
+        ["pushToScreens"],
+    ]
     expected = {s["_id"] for s in hook.find_screens(tags=["lobby"], names=["Office Kitchen"])}
     assert set(result["screen_ids"]) == expected and len(result["screen_ids"]) == 4
     assert result["content_type"] == "PLAYLIST" and result["mode"] == "NOW"

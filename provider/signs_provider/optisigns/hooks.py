@@ -22,15 +22,16 @@ import json
 import os
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cached_property
 from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypedDict
 
 from signs_provider.common.errors import AmbiguousWriteError, SignsApiError, SignsConfigError
-from signs_provider.common.http import SignsHttpHook, require_secure_url, response_json
+from signs_provider.common.http import SignsHttpHook, register_secret, require_secure_url, response_json
 from signs_provider.optisigns.errors import (
     AssetProcessingError,
     OptiSignsAuthError,
@@ -78,8 +79,9 @@ _FAILED_STATUSES = frozenset({"failed", "error", "conversion_failed"})
 _OFFLINE_STATUSES = frozenset({"OFFLINE", "SLEEP", "DISCONNECTED"})
 
 _TRANSLOADIT_OK = frozenset({"ASSEMBLY_COMPLETED", "ASSEMBLY_UPLOADING", "ASSEMBLY_EXECUTING"})
-# Fixed multipart boundary: a retried upload rebuilds the body and must match the Content-Type already set.
-_BOUNDARY = "airflow-provider-signs-" + "0" * 8
+
+#: Longest wait for a write whose request timed out to show up (the server may still be working on it).
+MAX_LANDING_WAIT = 60.0
 
 # The first keyword of a GraphQL document says whether it may change state. Comments and
 # whitespace may come first; an anonymous "{ ... }" is a query.
@@ -96,8 +98,8 @@ ASSET_FIELDS = (
     "_id originalFileName name type fileType webLink webType status tags path processId "
     "fileSize createdAt lastUpdatedDate"
 )
-PLAYLIST_FIELDS = "_id name tags path totalDuration assets { _id filename fileType type duration }"
-SCHEDULE_FIELDS = "_id name tags path"
+PLAYLIST_FIELDS = "_id name tags path totalDuration createdAt assets { _id filename fileType type duration }"
+SCHEDULE_FIELDS = "_id name tags path createdAt"
 SCHEDULE_ITEM_FIELDS = (
     "_id name scheduleId type assetId playlistId range { startDate endDate } repeatObject { rrule repeat }"
 )
@@ -225,6 +227,7 @@ class PlaylistInfo(TypedDict, total=False):
     tags: list[str] | None
     path: str | None
     totalDuration: float | None
+    createdAt: str | None
     assets: list[PlaylistItem]
 
 
@@ -365,6 +368,9 @@ class OptiSignsHook(SignsHttpHook):
     def _auth_headers(self) -> dict[str, str]:
         # Keys pasted from the web app sometimes carry zero-width characters that break the header.
         key = "".join(ch for ch in self.connection.password or "" if ch.isprintable()).strip()
+        if key and key != self.connection.password:
+            # The masker knows the raw password; the header carries this cleaned form.
+            register_secret(key)
         return {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 
     # -- core ---------------------------------------------------------------------------------
@@ -501,20 +507,51 @@ class OptiSignsHook(SignsHttpHook):
         """Send a creating mutation once; when its outcome is unknown, look for the object first.
 
         A create is never retried blindly: after a lost answer, ``find_created`` searches for what
-        the first request may have made (by name, tag or upload id). Only if nothing is found is
-        the create sent a second (and last) time.
+        the first request may have made (by name, tag or upload id).
+
+        - The connection dropped (the server finished or never started): if nothing is found,
+          the create is sent a second (and last) time.
+        - The request timed out: the server may still be working on it and apply it later, so a
+          resend could create the object twice. The hook looks again for up to
+          ``min(2 * timeout, 60)`` seconds; if the object still has not appeared it raises
+          :class:`AmbiguousWriteError` (``timed_out=True``) instead of sending again.
         """
         try:
             return self.execute(mutation, variables, idempotent=False)[field]
-        except AmbiguousWriteError:
-            found = find_created()
+        except AmbiguousWriteError as exc:
+            found = self._look_after_lost_answer(find_created, timed_out=exc.timed_out)
             if found:
                 self.log.warning("The answer to creating %s was lost, but it was created; using it.", what)
                 return found
+            if exc.timed_out:
+                raise AmbiguousWriteError(
+                    f"Creating {what} timed out and it had not appeared {self._landing_wait():.0f}s later. "
+                    "OptiSigns may still create it, so it was not sent again: check OptiSigns before "
+                    "retrying (a retry of the task looks it up first where it can).",
+                    method=exc.method,
+                    url=exc.url,
+                    timed_out=True,
+                ) from exc
             self.log.warning(
                 "The answer to creating %s was lost and it does not exist; creating it again.", what
             )
             return self.execute(mutation, variables, idempotent=False)[field]
+
+    def _landing_wait(self) -> float:
+        """How long a timed-out write gets to show up: twice the time it already had, at most 60 s."""
+        return min(2 * self.timeout, MAX_LANDING_WAIT)
+
+    def _look_after_lost_answer(self, look: Callable[[], Any], *, timed_out: bool) -> Any:
+        """``look()`` once; after a timeout, keep looking until it finds something or the wait is over."""
+        found = look()
+        if found or not timed_out:
+            return found
+        deadline = time.monotonic() + self._landing_wait()
+        interval = max(0.2, min(2.0, self.timeout / 2))
+        while not found and time.monotonic() < deadline:
+            time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+            found = look()
+        return found
 
     # -- screens ------------------------------------------------------------------------------
 
@@ -542,6 +579,9 @@ class OptiSignsHook(SignsHttpHook):
         path: str | None = None,
     ) -> list[Screen]:
         """Screens matching any of ``ids``, ``names`` (``deviceName``), ``tags`` or folder ``path``.
+
+        A folder matches its own screens and those of its subfolders: ``/Lobby`` takes
+        ``/Lobby`` and ``/Lobby/East``, never ``/Lobby2``.
 
         One listing of the team's screens, matched here; every id, name and tag must match at least
         one screen, else :class:`UnknownScreensError` lists the unknown ones and the known ones.
@@ -582,7 +622,7 @@ class OptiSignsHook(SignsHttpHook):
         for group in [by_name[n] for n in names] + [by_tag[t] for t in tags]:
             chosen.update((s["_id"], s) for s in group)
         if norm_path:
-            in_folder = [s for s in screens if _folder(s.get("path")).startswith(norm_path)]
+            in_folder = [s for s in screens if _in_folder(s.get("path"), norm_path)]
             if not in_folder:
                 known = sorted({_folder(s.get("path")) for s in screens})
                 raise UnknownScreensError(
@@ -715,6 +755,9 @@ class OptiSignsHook(SignsHttpHook):
         from requests_toolbelt import MultipartEncoder
 
         opened: list[IO[bytes]] = []
+        # One random boundary per upload (a fixed one could occur in the file and cut it short);
+        # made here, outside body(), so a retried attempt still matches the Content-Type below.
+        boundary = f"airflow-provider-signs-{uuid.uuid4().hex}"
 
         def body() -> MultipartEncoder:
             for handle in opened:
@@ -727,9 +770,9 @@ class OptiSignsHook(SignsHttpHook):
                 "signature": signature,
                 "file": (upload.filename, handle, "application/octet-stream"),
             }
-            return MultipartEncoder(fields=fields, boundary=_BOUNDARY)
+            return MultipartEncoder(fields=fields, boundary=boundary)
 
-        content_type = f"multipart/form-data; boundary={_BOUNDARY}"
+        content_type = f"multipart/form-data; boundary={boundary}"
         # Headers set to None are dropped from the session's defaults: the upload service gets no
         # OptiSigns key. A repeated upload only leaves an unused file there (no asset is created
         # until saveAsset), so it is safe to retry.
@@ -823,9 +866,7 @@ class OptiSignsHook(SignsHttpHook):
         )
 
     def _find_website_asset(self, name: str) -> AssetInfo | None:
-        candidates = [a for a in self.list_assets(name=name) if (a.get("type") == "web" or a.get("webLink"))]
-        candidates.sort(key=lambda a: str(a.get("createdAt") or ""))
-        return candidates[0] if candidates else None
+        return _oldest(a for a in self.list_assets(name=name) if (a.get("type") == "web" or a.get("webLink")))
 
     def tag_assets(self, asset_ids: Iterable[str], tags: Iterable[str], *, mode: TagMode = "ADD") -> None:
         """Add (``ADD``), replace (``SET``) or remove all (``CLEAR``) tags of assets, in one call."""
@@ -864,11 +905,29 @@ class OptiSignsHook(SignsHttpHook):
         ours = {
             a["_id"] for a in self.list_assets(tags=[PROVIDER_TAG]) if PROVIDER_TAG in (a.get("tags") or [])
         }
-        in_use = {item.get("_id") for p in self.list_playlists() for item in p.get("assets") or []}
-        in_use |= {screen_content(s)[1] for s in self.list_screens()}
-        doomed = sorted((ids & ours) - in_use)
+        doomed = sorted(ids & ours)
+        if doomed:
+            doomed = sorted(set(doomed) - self._asset_ids_in_use())
         self.delete_assets(doomed)
         return doomed
+
+    def _asset_ids_in_use(self) -> set[str]:
+        """Assets in a playlist, in a schedule item, or shown by a screen now.
+
+        Not visible here: pushes scheduled for later (``pushToScreens`` with ``SCHEDULE``), which
+        the API does not list. [INFERRED] Schedule items are read per schedule, as the documented
+        ``scheduleItems`` query takes a ``scheduleId``.
+        """
+        in_use = {str(item.get("_id")) for p in self.list_playlists() for item in p.get("assets") or []}
+        for screen in self.list_screens():
+            kind, content_id = screen_content(screen)
+            if kind == "ASSET" and content_id:
+                in_use.add(str(content_id))
+        for schedule in self.list_schedules():
+            for item in self.list_schedule_items(schedule["_id"]):
+                if item.get("assetId"):
+                    in_use.add(str(item["assetId"]))
+        return in_use
 
     def cleanup_assets(
         self,
@@ -877,12 +936,15 @@ class OptiSignsHook(SignsHttpHook):
         tags: Iterable[str] = (),
         now: datetime | None = None,
         dry_run: bool = False,
+        keep_in_use: bool = True,
     ) -> list[str]:
         """Delete the assets the provider created (tag :data:`PROVIDER_TAG`) older than ``older_than``.
 
         :param tags: only assets that also carry all of these tags (e.g. one DAG's tag).
         :param now: the reference time (default: now, UTC).
         :param dry_run: only return what would be deleted.
+        :param keep_in_use: keep assets that are in a playlist or a schedule item, or that a screen
+            shows now (default): an old asset may still be on screen. ``False`` deletes them too.
         :return: the ids deleted (or to delete).
         """
         if older_than < timedelta(0):
@@ -894,6 +956,12 @@ class OptiSignsHook(SignsHttpHook):
             created = parse_time(asset.get("createdAt"))
             if wanted <= set(asset.get("tags") or []) and created is not None and created < cutoff:
                 old.append(asset["_id"])
+        if old and keep_in_use:
+            in_use = self._asset_ids_in_use()
+            kept = [asset_id for asset_id in old if asset_id in in_use]
+            if kept:
+                self.log.info("Keeping %d old asset(s) still in use: %s", len(kept), ", ".join(kept))
+            old = [asset_id for asset_id in old if asset_id not in in_use]
         if old and not dry_run:
             self.delete_assets(old)
         self.log.info(
@@ -926,17 +994,38 @@ class OptiSignsHook(SignsHttpHook):
         raise OptiSignsNotFoundError(f"OptiSigns has no playlist with id {playlist_id!r} in this team.")
 
     def find_playlist(self, name: str) -> PlaylistInfo | None:
-        """The playlist called ``name`` (the oldest, if several are), or ``None``."""
-        found = [p for p in self.list_playlists(name=name) if p.get("name") == name]
-        return found[0] if found else None
+        """The playlist called ``name`` (the oldest by ``createdAt``, if several are), or ``None``."""
+        return _oldest(p for p in self.list_playlists(name=name) if p.get("name") == name)
 
     def upsert_playlist(
         self, name: str, *, tags: Iterable[str] = (), path: str | None = None
     ) -> PlaylistInfo:
         """Create the playlist ``name``, or update the tags and folder of the one that exists."""
         name = _required(name, field="name")
+        return self._upsert_by_name(
+            name,
+            tags,
+            path,
+            find=lambda: self.find_playlist(name),
+            mutation=_SAVE_PLAYLIST,
+            field="savePlaylist",
+            what=f"playlist {name!r}",
+        )
+
+    def _upsert_by_name(
+        self,
+        name: str,
+        tags: Iterable[str],
+        path: str | None,
+        *,
+        find: Callable[[], Any],
+        mutation: str,
+        field: str,
+        what: str,
+    ) -> Any:
+        """Create a named object (tags include :data:`PROVIDER_TAG`), or merge tags and set the folder of the one found."""
         all_tags = _with_provider_tag(tags)
-        existing = self.find_playlist(name)
+        existing = find()
         payload: dict[str, Any] = {"name": name, "tags": all_tags}
         if path is not None:
             payload["path"] = path
@@ -945,48 +1034,96 @@ class OptiSignsHook(SignsHttpHook):
             if merged == list(existing.get("tags") or []) and (path is None or path == existing.get("path")):
                 return existing
             payload.update(_id=existing["_id"], tags=merged)
-            return self.execute(_SAVE_PLAYLIST, {"payload": payload}, idempotent=True)["savePlaylist"]
-        return self._create_once(
-            _SAVE_PLAYLIST,
-            {"payload": payload},
-            field="savePlaylist",
-            find_created=lambda: self.find_playlist(name),
-            what=f"playlist {name!r}",
-        )
+            # Saving the same fields on the same _id again changes nothing: safe to retry.
+            return self.execute(mutation, {"payload": payload}, idempotent=True)[field]
+        return self._create_once(mutation, {"payload": payload}, field=field, find_created=find, what=what)
 
     def set_playlist_items(self, playlist_id: str, items: Iterable[PlaylistEntryLike]) -> PlaylistInfo:
         """Make the playlist's items exactly ``items``, in order, with their durations.
 
         Only the difference is sent (the common leading items stay), so a re-run with the same
-        items sends nothing and the playlist never grows. If an answer is lost, the playlist is
-        read again and the remaining difference applied, instead of repeating a step blindly.
+        items sends nothing and the playlist never grows. New items are added *before* the old
+        ones are removed, so screens playing the playlist never see it empty. A lost answer is
+        handled as in :meth:`add_playlist_items` (read back, never resent blindly). The result is
+        read back and checked.
+
+        :raises SignsApiError: the playlist still differs after three rounds (the message names
+            the positions), e.g. when the API ignores a duration.
         """
         wanted = [PlaylistEntry.coerce(item, index=i) for i, item in enumerate(items)]
-        for attempt in range(3):
+        playlist = self.get_playlist(playlist_id)
+        for _ in range(3):
+            if not _playlist_differences(playlist, wanted):
+                return playlist
+            self._converge_playlist(playlist, wanted)
             playlist = self.get_playlist(playlist_id)
-            try:
-                if not self._converge_playlist(playlist, wanted):
-                    return playlist
-            except AmbiguousWriteError:
-                if attempt == 2:
-                    raise
-                self.log.warning("A playlist change of %s got no answer; reading it again.", playlist_id)
-        return self.get_playlist(playlist_id)
+        differences = _playlist_differences(playlist, wanted)
+        if differences:
+            raise SignsApiError(
+                f"Playlist {playlist_id} does not hold the wanted items after 3 rounds of changes: "
+                f"{'; '.join(differences)}. OptiSigns did not apply part of the change."
+            )
+        return playlist
 
-    def _converge_playlist(self, playlist: PlaylistInfo, wanted: list[PlaylistEntry]) -> bool:
-        """Send the changes that turn ``playlist`` into ``wanted``; ``False`` when there are none."""
+    def sync_playlist(
+        self,
+        name: str,
+        items: Iterable[PlaylistEntryLike],
+        *,
+        tags: Iterable[str] = (),
+        path: str | None = None,
+        delete_replaced_assets: bool = False,
+    ) -> dict[str, Any]:
+        """Make the playlist ``name`` (created if missing) hold exactly ``items``; a JSON summary.
+
+        :param delete_replaced_assets: delete the assets this sync took out of the playlist, if
+            the provider created them and nothing else uses them (:meth:`delete_unused_provider_assets`).
+        :return: ``{"playlist_id", "name", "items": [{"asset_id", "duration"}], "deleted_asset_ids"}``.
+        """
+        entries = [PlaylistEntry.coerce(item, index=i) for i, item in enumerate(items)]
+        playlist = self.upsert_playlist(name, tags=tags, path=path)
+        before = set(self._item_ids(playlist))
+        playlist = self.set_playlist_items(playlist["_id"], entries)
+        replaced = before - set(self._item_ids(playlist))
+        deleted = self.delete_unused_provider_assets(sorted(replaced)) if delete_replaced_assets else []
+        return {
+            "playlist_id": playlist["_id"],
+            "name": playlist.get("name"),
+            "items": [
+                {"asset_id": i.get("_id"), "duration": i.get("duration")}
+                for i in playlist.get("assets") or []
+            ],
+            "deleted_asset_ids": deleted,
+        }
+
+    def _converge_playlist(self, playlist: PlaylistInfo, wanted: list[PlaylistEntry]) -> None:
+        """Send the changes that turn ``playlist`` into ``wanted``: add the new tail, remove the old, durations."""
         playlist_id = playlist["_id"]
-        current = [item.get("_id") for item in playlist.get("assets") or []]
+        current = self._item_ids(playlist)
         keep = 0
         while keep < min(len(current), len(wanted)) and current[keep] == wanted[keep].asset_id:
             keep += 1
-        changed = False
+        new_tail = [e.asset_id for e in wanted[keep:]]
+        # Add first, at the end, then remove the old items: the live playlist is never empty, and
+        # the old positions stay valid because everything added sits after them.
+        with_tail = current + new_tail
+        if new_tail:
+            self._apply_items_change(
+                playlist_id,
+                current,
+                with_tail,
+                lambda: self._add_items(playlist_id, new_tail, len(current)),
+                what="add items to",
+            )
         if keep < len(current):
-            self._playlist_items("removePlaylistItems", playlist_id, {"pos": list(range(keep, len(current)))})
-            changed = True
-        if keep < len(wanted):
-            self._add_items(playlist_id, [e.asset_id for e in wanted[keep:]], keep)
-            changed = True
+            old = list(range(keep, len(current)))
+            self._apply_items_change(
+                playlist_id,
+                with_tail,
+                current[:keep] + new_tail,
+                lambda: self._playlist_items("removePlaylistItems", playlist_id, {"pos": old}),
+                what="remove items from",
+            )
         old_durations = [item.get("duration") for item in playlist.get("assets") or []]
         by_duration: dict[float, list[int]] = {}
         for pos, entry in enumerate(wanted):
@@ -995,8 +1132,6 @@ class OptiSignsHook(SignsHttpHook):
                 by_duration.setdefault(entry.duration, []).append(pos)
         if by_duration:
             self._set_durations(playlist_id, by_duration)
-            changed = True
-        return changed
 
     def _playlist_items(
         self, op: str, playlist_id: str, payload: dict[str, Any], *, idempotent: bool = False
@@ -1085,12 +1220,35 @@ class OptiSignsHook(SignsHttpHook):
     def _apply_items_change(
         self, playlist_id: str, before: list[str], expected: list[str], send: Callable[[], None], *, what: str
     ) -> None:
+        """Send a playlist change once; when its answer is lost, read the playlist to see what happened.
+
+        Applied: done. Dropped connection and unchanged: sent again (once). Timed out and
+        unchanged: the server may still apply it, so the playlist is read again for up to
+        ``min(2 * timeout, 60)`` seconds and, if still unchanged, :class:`AmbiguousWriteError`
+        is raised rather than risk applying the change twice.
+        """
         try:
             send()
-        except AmbiguousWriteError:
-            now = self._item_ids(self.get_playlist(playlist_id))
+        except AmbiguousWriteError as exc:
+
+            def changed() -> tuple[list[str]] | None:
+                # A one-item tuple, so that a playlist emptied by the change still counts as found.
+                items = self._item_ids(self.get_playlist(playlist_id))
+                return None if items == before else (items,)
+
+            seen = self._look_after_lost_answer(changed, timed_out=exc.timed_out)
+            now = seen[0] if seen else before
             if now == expected:
                 return
+            if now == before and exc.timed_out:
+                raise AmbiguousWriteError(
+                    f"The request to {what} playlist {playlist_id} timed out and had not applied "
+                    f"{self._landing_wait():.0f}s later. OptiSigns may still apply it, so it was not sent "
+                    "again: check the playlist, then use set_playlist_items.",
+                    method=exc.method,
+                    url=exc.url,
+                    timed_out=True,
+                ) from exc
             if now == before:
                 self.log.warning(
                     "The request to %s playlist %s was lost before it applied; sending it again.",
@@ -1128,12 +1286,16 @@ class OptiSignsHook(SignsHttpHook):
         """Set what screens play (``updateDevice``, one call per screen); ``None`` everywhere blanks them.
 
         This is the screen's own setting and stays until changed. To reach many screens in one
-        call, or to schedule or take over temporarily, use :meth:`push_content`.
+        call, or to schedule or take over temporarily, use :meth:`push_content`. Every id is
+        checked against the team's screens (one listing) before any screen is changed.
+
+        :raises UnknownScreensError: an id is not one of the team's screens; nothing was changed.
         """
-        ids = _str_list(screen_ids, field="screen_ids")
+        ids = list(dict.fromkeys(_str_list(screen_ids, field="screen_ids")))
         if not ids:
             raise SignsConfigError("screen_ids: give at least one screen id.")
         kind, content_id = _content(asset_id, playlist_id, schedule_id, allow_none=True)
+        self.find_screens(ids=ids)
         payload: dict[str, Any] = {"currentType": kind}
         if content_id:
             # The docs put a playlist id in currentAssetId, clients that work use currentPlaylistId:
@@ -1154,6 +1316,7 @@ class OptiSignsHook(SignsHttpHook):
         playlist_id: str | None = None,
         schedule_id: str | None = None,
         screen_ids: Iterable[str] = (),
+        screen_names: Iterable[str] = (),
         tags: Iterable[str] = (),
         tag_rules: Iterable[str] = (),
         mode: PushMode = "NOW",
@@ -1165,19 +1328,31 @@ class OptiSignsHook(SignsHttpHook):
     ) -> dict[str, Any]:
         """Push content to screens with one ``pushToScreens`` call, whatever the number of screens.
 
-        :param screen_ids: target screens by id (checked against the team's screens first).
+        Ids, names and tags are checked against one listing of the team's screens before anything
+        is sent.
+
+        :param screen_ids: target screens by id.
+        :param screen_names: target screens by name (resolved to ids).
         :param tags: target every screen carrying any of these tags (each must match a screen).
-        :param tag_rules: target by tag rules (names of rules defined in OptiSigns; not checked).
+        :param tag_rules: target by tag rules (names of rules defined in OptiSigns; not checked,
+            so the returned ``screen_ids`` may then be empty or incomplete).
         :param mode: ``NOW``; ``SCHEDULE`` (from ``start_at``, until ``expire_at`` if given);
             ``TEMPORARILY`` (a takeover for ``takeover_minutes``, then the screens revert).
-        :return: the API's answer (a JSON object) plus the resolved ``screen_ids``.
+        :param start_at: for ``SCHEDULE``. A naive time (or an ISO string without an offset) is
+            the screens' wall-clock time and is sent as written; an aware time (or a string with
+            an offset or ``Z``) is converted to ``local_timezone`` first.
+        :param expire_at: like ``start_at``.
+        :param local_timezone: the screens' IANA time zone, e.g. ``"Europe/Berlin"`` (checked).
+        :return: ``{"content_type", "content_id", "mode", "screen_ids", "result"}``: ``screen_ids``
+            are those the API reports reached, else those resolved here; ``result`` is the API's answer.
         """
         kind, content_id = _content(asset_id, playlist_id, schedule_id)
         ids = _str_list(screen_ids, field="screen_ids")
+        names = _str_list(screen_names, field="screen_names")
         tag_list = _str_list(tags, field="tags")
         rules = _str_list(tag_rules, field="tag_rules")
-        if not (ids or tag_list or rules):
-            raise SignsConfigError("No target: pass screen_ids, tags or tag_rules.")
+        if not (ids or names or tag_list or rules):
+            raise SignsConfigError("No target: pass screen_ids, screen_names, tags or tag_rules.")
         payload: dict[str, Any] = {"type": mode, "currentType": kind, _CONTENT_ID_FIELD[kind]: content_id}
         if mode == "NOW":
             # Pushing the same content now again leaves the screens as they are: safe to retry.
@@ -1185,10 +1360,11 @@ class OptiSignsHook(SignsHttpHook):
         elif mode == "SCHEDULE":
             if start_at is None:
                 raise SignsConfigError("start_at: required with mode='SCHEDULE' (when the change starts).")
-            start = _api_time(start_at, field="start_at")
+            zone = _zone(local_timezone, field="local_timezone")
+            start = _api_time(start_at, field="start_at", zone=zone, suffix=_PUSH_TIME_SUFFIX)
             schedule: dict[str, Any] = {"scheduleTime": start, "localTimezone": local_timezone}
             if expire_at is not None:
-                end = _api_time(expire_at, field="expire_at")
+                end = _api_time(expire_at, field="expire_at", zone=zone, suffix=_PUSH_TIME_SUFFIX)
                 if end <= start:
                     raise SignsConfigError("expire_at: must be after start_at.")
                 schedule.update(expireScheduleTime=end, isCheckExpireTime=True)
@@ -1196,17 +1372,26 @@ class OptiSignsHook(SignsHttpHook):
             # A repeated scheduled push may queue the change twice: not retried blindly.
             idempotent = False
         elif mode == "TEMPORARILY":
-            if takeover_minutes is None or not float(takeover_minutes) > 0:
+            try:
+                minutes = float(takeover_minutes) if takeover_minutes is not None else 0.0
+            except (TypeError, ValueError):
+                minutes = 0.0
+            if not minutes > 0:
                 raise SignsConfigError(
-                    "takeover_minutes: a positive number is required with mode='TEMPORARILY'."
+                    f"takeover_minutes: a positive number of minutes is required with mode='TEMPORARILY', "
+                    f"got {takeover_minutes!r}."
                 )
-            payload["temporarilyFlashData"] = {"scheduleTimeMinutes": float(takeover_minutes)}
+            payload["temporarilyFlashData"] = {"scheduleTimeMinutes": minutes}
             force = True if force is None else force  # as the official SDK does for a takeover
             # A repeated takeover restarts its timer: not retried blindly.
             idempotent = False
         else:
             raise SignsConfigError(f"mode: {mode!r} is not one of NOW, SCHEDULE, TEMPORARILY.")
-        screens = self.find_screens(ids=ids, tags=tag_list) if (ids or tag_list) else []
+        screens = self.find_screens(ids=ids, names=names, tags=tag_list) if (ids or names or tag_list) else []
+        if names:
+            # Names are resolved here; the API takes ids and tags.
+            by_name = {s["_id"] for s in screens if {s.get("deviceName"), s.get("name")} & set(names)}
+            ids = list(dict.fromkeys([*ids, *sorted(by_name)]))
         payload["deviceIds"] = ids
         if tag_list:
             payload["tags"] = tag_list
@@ -1214,7 +1399,14 @@ class OptiSignsHook(SignsHttpHook):
             payload["tagRules"] = rules
         variables: dict[str, Any] = {"payload": payload, "force": force}
         result = self.execute(_PUSH_TO_SCREENS, variables, idempotent=idempotent)["pushToScreens"]
-        return {"result": result, "screen_ids": [s["_id"] for s in screens]}
+        reached = result.get("deviceIds") if isinstance(result, dict) else None
+        return {
+            "content_type": kind,
+            "content_id": content_id,
+            "mode": mode,
+            "screen_ids": list(reached or [s["_id"] for s in screens]),
+            "result": result,
+        }
 
     # -- schedules ----------------------------------------------------------------------------
 
@@ -1225,28 +1417,15 @@ class OptiSignsHook(SignsHttpHook):
     def upsert_schedule(
         self, name: str, *, tags: Iterable[str] = (), path: str | None = None
     ) -> dict[str, Any]:
-        """Create the schedule ``name``, or return the one that exists (tags merged)."""
+        """Create the schedule ``name``, or return the one that exists (tags merged; the oldest if several)."""
         name = _required(name, field="name")
-        all_tags = _with_provider_tag(tags)
-
-        def find() -> dict[str, Any] | None:
-            return next((s for s in self.list_schedules(name=name) if s.get("name") == name), None)
-
-        existing = find()
-        payload: dict[str, Any] = {"name": name, "tags": all_tags}
-        if path is not None:
-            payload["path"] = path
-        if existing:
-            merged = _merge_tags(existing.get("tags"), all_tags)
-            if merged == list(existing.get("tags") or []) and (path is None or path == existing.get("path")):
-                return existing
-            payload.update(_id=existing["_id"], tags=merged)
-            return self.execute(_SAVE_SCHEDULE, {"payload": payload}, idempotent=True)["saveSchedule"]
-        return self._create_once(
-            _SAVE_SCHEDULE,
-            {"payload": payload},
+        return self._upsert_by_name(
+            name,
+            tags,
+            path,
+            find=lambda: _oldest(s for s in self.list_schedules(name=name) if s.get("name") == name),
+            mutation=_SAVE_SCHEDULE,
             field="saveSchedule",
-            find_created=find,
             what=f"schedule {name!r}",
         )
 
@@ -1268,17 +1447,24 @@ class OptiSignsHook(SignsHttpHook):
         repeat: str | None = None,
         name: str | None = None,
         force: bool = False,
+        local_timezone: str | None = None,
     ) -> dict[str, Any]:
         """Play an asset or playlist from ``start`` to ``end``, repeated by an iCalendar ``rrule``.
 
-        Times are the screens' local wall-clock time (OptiSigns stores them with a ``Z`` suffix).
-        ``end`` is the end of the first occurrence; the series ends at the rule's ``UNTIL``.
+        Times are the screens' local wall-clock time: OptiSigns stores them with a ``Z`` suffix
+        but plays them as floating local times (reference §4). So 09:00 means 09:00 on each
+        screen, whatever the datetime's tzinfo: an aware datetime keeps its wall-clock time
+        (it is not shifted to UTC), unless ``local_timezone`` (the screens' IANA zone) is given,
+        in which case it is first converted to that zone. ``end`` is the end of the first
+        occurrence; the series ends at the rule's ``UNTIL``.
 
         :param rrule: e.g. ``"FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"``; ``DTSTART`` is added from ``start``.
         :raises OptiSignsScheduleOverlapError: the item clashes with another (unless ``force``).
         """
         kind, content_id = _content(asset_id, playlist_id, None)
-        start_s, end_s = _api_time(start, field="start"), _api_time(end, field="end")
+        zone = _zone(local_timezone, field="local_timezone") if local_timezone is not None else None
+        start_s = _api_time(start, field="start", zone=zone, suffix=_SCHEDULE_TIME_SUFFIX)
+        end_s = _api_time(end, field="end", zone=zone, suffix=_SCHEDULE_TIME_SUFFIX)
         if end_s <= start_s:
             raise SignsConfigError("end: must be after start.")
         payload: dict[str, Any] = {
@@ -1479,16 +1665,47 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _api_time(value: datetime | str, *, field: str) -> str:
-    """A time as OptiSigns writes it: ``2026-09-01T09:00:00.000Z`` (wall-clock time, ``Z`` suffix)."""
+# Schedule item times: floating local wall-clock written with a Z (reference §4, their UI writes
+# 09:00Z for a 9am opening). Push times come with scheduleData.localTimezone, so they are sent as
+# wall-clock time in that zone without a Z, which could be read as UTC. [INFERRED] one-line change.
+_SCHEDULE_TIME_SUFFIX = "Z"
+_PUSH_TIME_SUFFIX = ""
+
+
+def _api_time(value: datetime | str, *, field: str, zone: tzinfo | None = None, suffix: str = "Z") -> str:
+    """A wall-clock time as OptiSigns writes it, e.g. ``2026-09-01T09:00:00.000Z``.
+
+    Naive datetimes (and ISO strings without an offset) are the screens' wall-clock time and are
+    sent as written. An aware datetime (or a string with an offset, ``Z`` included) is converted
+    to ``zone`` when given, else keeps its own wall-clock time: it is never shifted to UTC.
+    """
     if isinstance(value, str):
-        parsed = parse_time(value)
-        if parsed is None:
-            raise SignsConfigError(f"{field}: {value!r} is not an ISO 8601 time, e.g. 2026-09-01T09:00:00Z.")
-        value = parsed
+        text = value.strip()
+        try:
+            value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
+        except ValueError:
+            raise SignsConfigError(
+                f"{field}: {text!r} is not an ISO 8601 time, e.g. 2026-09-01T09:00:00."
+            ) from None
+    elif not isinstance(value, datetime):
+        raise SignsConfigError(f"{field}: {value!r} is not a datetime or an ISO 8601 string.")
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        if zone is not None:
+            value = value.astimezone(zone)
+        value = value.replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}{suffix}"
+
+
+def _zone(name: Any, *, field: str) -> tzinfo:
+    """An IANA time zone, checked before it is sent (``zoneinfo`` knows the names OptiSigns uses)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(str(name).strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SignsConfigError(
+            f"{field}: {name!r} is not an IANA time zone; use a name such as 'Europe/Berlin' or 'UTC'."
+        ) from None
 
 
 def _full_rrule(rrule: str, start: str) -> str:
@@ -1535,6 +1752,38 @@ def _check_known(what: str, wanted: list[str], known: Mapping[str, Any]) -> None
 
 def _folder(path: Any) -> str:
     return "/" + str(path or "").strip("/")
+
+
+def _playlist_differences(playlist: Mapping[str, Any], wanted: Sequence[PlaylistEntry]) -> list[str]:
+    """Where ``playlist`` differs from ``wanted``, one phrase per position (empty when it matches)."""
+    items = list(playlist.get("assets") or [])
+    out = []
+    for pos in range(max(len(items), len(wanted))):
+        have = items[pos] if pos < len(items) else None
+        want = wanted[pos] if pos < len(wanted) else None
+        if have is None:
+            out.append(f"position {pos}: {want.asset_id if want else None} is missing")
+        elif want is None:
+            out.append(f"position {pos}: {have.get('_id')} should not be there")
+        elif have.get("_id") != want.asset_id:
+            out.append(f"position {pos}: {have.get('_id')} instead of {want.asset_id}")
+        elif not _same_seconds(have.get("duration"), want.duration):
+            out.append(f"position {pos}: {have.get('duration')}s instead of {want.duration}s")
+    return out
+
+
+def _oldest(found: Iterable[Any]) -> Any:
+    """The first created of ``found`` (by ``createdAt``; unknown times last), or ``None``."""
+    dated = [(parse_time(item.get("createdAt")), n, item) for n, item in enumerate(found)]
+    far_future = datetime.max.replace(tzinfo=timezone.utc)
+    dated.sort(key=lambda entry: (entry[0] or far_future, entry[1]))
+    return dated[0][2] if dated else None
+
+
+def _in_folder(path: Any, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or one of its subfolders (whole path segments, not a prefix)."""
+    inner, outer = _folder(path), _folder(folder)
+    return outer == "/" or inner == outer or inner.startswith(outer + "/")
 
 
 def _required(value: Any, *, field: str) -> str:

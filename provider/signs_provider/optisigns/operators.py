@@ -93,7 +93,7 @@ class OptiSignsGraphQLOperator(_OptiSignsOperator):
         self.idempotent = idempotent
 
     def execute(self, context: Context) -> Any:
-        variables = json.loads(self.variables) if isinstance(self.variables, str) else self.variables
+        variables = _json_arg(self.variables, field="variables")
         return self.hook.execute(self.query, variables, idempotent=self.idempotent)
 
 
@@ -101,8 +101,10 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
     """Upload a file as an OptiSigns asset (streamed; checked before anything is sent).
 
     Returns ``{"asset_id", "name", "status", "file_type"}``. Follow it with
-    :class:`~signs_provider.optisigns.sensors.OptiSignsAssetReadySensor` (deferrable), or set
-    ``wait_until_ready`` to wait in this task.
+    :class:`~signs_provider.optisigns.sensors.OptiSignsAssetReadySensor` (deferrable, and
+    preferred), or set ``wait_until_ready`` to wait in this task. With ``wait_until_ready``, a
+    wait that times out fails the task, and a task retry uploads the file again: the first
+    asset is left behind (tagged, so :class:`OptiSignsCleanupAssetsOperator` removes it later).
 
     :param source: a local path or object storage URL (``s3://bucket/menu.png``; templated), or an
         ``ObjectStoragePath``.
@@ -224,27 +226,16 @@ class OptiSignsSyncPlaylistOperator(_OptiSignsOperator):
         self.delete_replaced_assets = delete_replaced_assets
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from signs_provider.optisigns.hooks import PlaylistEntry
-
-        raw = json.loads(self.items) if isinstance(self.items, str) else self.items
-        entries = [PlaylistEntry.coerce(item, index=i) for i, item in enumerate(raw)]
-        playlist = self.hook.upsert_playlist(self.name, tags=self._tags(self.tags), path=self.folder)
-        before = {item.get("_id") for item in playlist.get("assets") or []}
-        playlist = self.hook.set_playlist_items(playlist["_id"], entries)
-        self._link(context, "playlist", playlist["_id"])
-        after = {item.get("_id") for item in playlist.get("assets") or []}
-        deleted: list[str] = []
-        if self.delete_replaced_assets and before - after:
-            deleted = self.hook.delete_unused_provider_assets(sorted(str(i) for i in before - after))
-        return {
-            "playlist_id": playlist["_id"],
-            "name": playlist.get("name"),
-            "items": [
-                {"asset_id": i.get("_id"), "duration": i.get("duration")}
-                for i in playlist.get("assets") or []
-            ],
-            "deleted_asset_ids": deleted,
-        }
+        items = _json_arg(self.items, field="items")
+        summary = self.hook.sync_playlist(
+            self.name,
+            items,
+            tags=self._tags(self.tags),
+            path=self.folder,
+            delete_replaced_assets=self.delete_replaced_assets,
+        )
+        self._link(context, "playlist", summary["playlist_id"])
+        return summary
 
 
 class _ScreensOperator(_OptiSignsOperator):
@@ -277,18 +268,6 @@ class _ScreensOperator(_OptiSignsOperator):
         elif self.schedule_id:
             self._link(context, "schedule", self.schedule_id)
 
-    def _content(self) -> dict[str, Any]:
-        kind = (
-            "PLAYLIST"
-            if self.playlist_id
-            else "ASSET"
-            if self.asset_id
-            else "SCHEDULE"
-            if self.schedule_id
-            else "NONE"
-        )
-        return {"content_type": kind, "content_id": self.playlist_id or self.asset_id or self.schedule_id}
-
 
 class OptiSignsPushContentOperator(_ScreensOperator):
     """Push an asset, playlist or schedule to screens with one API call, however many screens.
@@ -299,7 +278,8 @@ class OptiSignsPushContentOperator(_ScreensOperator):
 
     :param mode: ``NOW`` (default), ``SCHEDULE`` (at ``start_at``, optionally until
         ``expire_at``) or ``TEMPORARILY`` (a takeover for ``takeover_minutes``).
-    :param local_timezone: the time zone of ``start_at``/``expire_at`` for the screens.
+    :param local_timezone: the screens' IANA time zone. Naive times are the screens' wall-clock
+        time; aware ones are converted to this zone (see ``OptiSignsHook.push_content``).
     """
 
     template_fields: Sequence[str] = (
@@ -335,14 +315,12 @@ class OptiSignsPushContentOperator(_ScreensOperator):
         self.takeover_minutes = takeover_minutes
 
     def execute(self, context: Context) -> dict[str, Any]:
-        screen_ids = list(template_list(self.screen_ids))
-        if self.screen_names:
-            screen_ids += [s["_id"] for s in self.hook.find_screens(names=template_list(self.screen_names))]
         result = self.hook.push_content(
             asset_id=self.asset_id,
             playlist_id=self.playlist_id,
             schedule_id=self.schedule_id,
-            screen_ids=list(dict.fromkeys(screen_ids)),
+            screen_ids=template_list(self.screen_ids),
+            screen_names=template_list(self.screen_names),
             tags=template_list(self.tags),
             tag_rules=template_list(self.tag_rules),
             mode=self.mode,
@@ -352,10 +330,7 @@ class OptiSignsPushContentOperator(_ScreensOperator):
             takeover_minutes=self.takeover_minutes,
         )
         self._content_link(context)
-        reached = (
-            (result.get("result") or {}).get("deviceIds") if isinstance(result.get("result"), dict) else None
-        )
-        return {**self._content(), "mode": self.mode, "screen_ids": reached or result["screen_ids"]}
+        return {key: result[key] for key in ("content_type", "content_id", "mode", "screen_ids")}
 
 
 class OptiSignsAssignContentOperator(_ScreensOperator):
@@ -377,6 +352,8 @@ class OptiSignsAssignContentOperator(_ScreensOperator):
     )
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from signs_provider.optisigns.hooks import _content
+
         ids = template_list(self.screen_ids)
         names, tags = template_list(self.screen_names), template_list(self.tags)
         screens = self.hook.find_screens(ids=ids, names=names, tags=tags) if (ids or names or tags) else []
@@ -391,18 +368,21 @@ class OptiSignsAssignContentOperator(_ScreensOperator):
             schedule_id=self.schedule_id,
         )
         self._content_link(context)
-        return {**self._content(), "screen_ids": [s["_id"] for s in updated]}
+        kind, content_id = _content(self.asset_id, self.playlist_id, self.schedule_id, allow_none=True)
+        return {"content_type": kind, "content_id": content_id, "screen_ids": [s["_id"] for s in updated]}
 
 
 class OptiSignsCleanupAssetsOperator(_OptiSignsOperator):
     """Delete the assets the provider created that are older than ``older_than``.
 
-    Only assets tagged ``airflow-provider-signs`` (and all of ``tags``, if given) are touched.
+    Only assets tagged ``airflow-provider-signs`` (and all of ``tags``, if given) are touched,
+    and by default never one still in use (in a playlist or schedule item, or on a screen).
     Returns the ids deleted.
 
     :param older_than: a ``timedelta``, or a number of days.
     :param tags: narrow to assets carrying all these tags too (e.g. ``["airflow-dag-my_dag"]``).
     :param preview: only report what would be deleted.
+    :param keep_in_use: keep assets still in use (default); ``False`` deletes them too.
     """
 
     template_fields: Sequence[str] = ("tags", "optisigns_conn_id")
@@ -414,6 +394,7 @@ class OptiSignsCleanupAssetsOperator(_OptiSignsOperator):
         older_than: timedelta | float,
         tags: Sequence[str] = (),
         preview: bool = False,
+        keep_in_use: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -422,10 +403,14 @@ class OptiSignsCleanupAssetsOperator(_OptiSignsOperator):
         )
         self.tags = tags
         self.preview = preview
+        self.keep_in_use = keep_in_use
 
     def execute(self, context: Context) -> list[str]:
         return self.hook.cleanup_assets(
-            older_than=self.older_than, tags=template_list(self.tags), dry_run=self.preview
+            older_than=self.older_than,
+            tags=template_list(self.tags),
+            dry_run=self.preview,
+            keep_in_use=self.keep_in_use,
         )
 
 
@@ -439,3 +424,15 @@ def template_list(value: Sequence[str] | str | None) -> list[str]:
             return [str(v) for v in json.loads(text)]
         return [text] if text else []
     return [str(v) for v in value]
+
+
+def _json_arg(value: Any, *, field: str) -> Any:
+    """A templated argument that may arrive as JSON text; bad JSON names the field."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        from signs_provider.common.errors import SignsConfigError
+
+        raise SignsConfigError(f"{field}: not valid JSON ({exc}); pass a list/dict or JSON text.") from None
