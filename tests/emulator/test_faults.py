@@ -207,3 +207,13 @@ def test_start_up_faults_are_counted_and_rearmed_by_reset(tmp_path) -> None:
             assert rule["kind"] == "500"
             assert requests.get(f"{emu.feeds_url}/weather", timeout=5).status_code == 500
         assert requests.get(f"{emu.feeds_url}/weather", timeout=5).status_code == 200
+
+
+def test_status_faults_can_answer_inside_http_200_on_graphql(emulator: Emulator) -> None:
+    """OptiSigns reports errors inside HTTP 200; a rate limit can be armed the same way."""
+    emulator.control.add_fault("429", path="^/optisigns/graphql$", in_body=True, retry_after=0)
+    response = post(emulator, ME)
+    assert response.status_code == 200
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["response"]["statusCode"] == 429
+    assert FaultRule.parse("kind=503,in_body=true").in_body is True

@@ -11,8 +11,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from signs_provider.common.errors import SignsApiError, SignsConfigError
+from signs_provider.common.http import RetryPolicy
 from signs_provider.emulator.credentials import OPTISIGNS_DEMO_KEY, OPTISIGNS_READONLY_KEY
 from signs_provider.optisigns.errors import (
+    OptiSignsAuthError,
     OptiSignsGraphQLError,
     OptiSignsNotFoundError,
     OptiSignsScheduleOverlapError,
@@ -143,10 +145,10 @@ def test_wrong_key_fails_clearly(emulator, monkeypatch) -> None:
     ok, message = hook.test_connection()
     assert not ok
     assert "not-a-real-key" not in message
-    # OptiSigns reports a bad key inside HTTP 200, with statusCode 401.
-    with pytest.raises(OptiSignsGraphQLError, match="invalid API key") as info:
+    # However the refusal comes (HTTP 401, or inside HTTP 200 with statusCode 401): one clear error.
+    with pytest.raises(OptiSignsAuthError, match="rejected the API key.*invalid API key") as info:
         hook.execute("query { me { _id } }")
-    assert info.value.status == 401
+    assert info.value.status == 401 and "not-a-real-key" not in str(info.value)
 
 
 def test_graphql_errors_in_http_200_raise_with_code_and_path(core_hook) -> None:
@@ -1068,3 +1070,18 @@ def test_the_cleaned_api_key_is_masked_too(optisigns_env, monkeypatch) -> None:
     hook = OptiSignsHook(optisigns_conn_id="optisigns_pasted", retry_policy=FAST)
     assert hook.list_screens()
     assert key not in str(_secrets_masker().redact(f"sent Bearer {key}"))
+
+
+@pytest.mark.parametrize("status", ["429", "503"])
+def test_transient_errors_inside_http_200_are_retried_for_queries(hook, emulator, status: str) -> None:
+    emulator.control.add_fault(status, path="/optisigns/graphql", in_body=True, times=2, retry_after=0)
+    hook.retry_policy = RetryPolicy(max_attempts=4, initial_backoff=0.01, max_backoff=0.02)
+    assert hook.execute("query { me { _id } }")["me"]["_id"]
+    assert [r["fault"] for r in emulator.control.requests(path="/graphql")] == [status, status, None]
+
+
+def test_transient_errors_inside_http_200_are_not_retried_for_mutations(hook, emulator) -> None:
+    emulator.control.add_fault("503", path="/optisigns/graphql", in_body=True, times=0)
+    with pytest.raises(OptiSignsGraphQLError):
+        hook.execute('mutation { savePlaylist(payload: {name: "once"}) { _id } }')
+    assert len(emulator.control.requests(path="/graphql")) == 1

@@ -275,6 +275,10 @@ class SignsHttpHook(BaseHook):
         """Raise a typed error for an error response; return for a success."""
         raise NotImplementedError
 
+    def _retry_status(self, response: requests.Response | httpx.Response) -> int:
+        """The status that decides a retry; an API that reports errors inside HTTP 200 overrides it."""
+        return response.status_code
+
     def _default_headers(self) -> dict[str, str]:
         return {"User-Agent": USER_AGENT, "Accept": "application/json", **self._auth_headers()}
 
@@ -338,7 +342,7 @@ class SignsHttpHook(BaseHook):
                 wait = attempts.delay_after_error(exc, sent=not _never_sent(exc))
             else:
                 retry_wait = attempts.delay_after_status(
-                    response.status_code, response.headers.get("Retry-After")
+                    self._retry_status(response), response.headers.get("Retry-After")
                 )
                 if retry_wait is None:
                     if check:
@@ -393,7 +397,7 @@ class SignsHttpHook(BaseHook):
                 wait = attempts.delay_after_error(exc, sent=sent)
             else:
                 retry_wait = attempts.delay_after_status(
-                    response.status_code, response.headers.get("Retry-After")
+                    self._retry_status(response), response.headers.get("Retry-After")
                 )
                 if retry_wait is None:
                     if check:

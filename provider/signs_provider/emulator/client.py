@@ -80,9 +80,12 @@ class ControlClient:
         skip: int = 0,
         retry_after: int | None = None,
         delay: float | None = None,
+        in_body: bool = False,
     ) -> dict[str, Any]:
         """Arm a fault rule (see :mod:`signs_provider.emulator.faults`); returns it with its ``id``."""
         body: dict[str, Any] = {"kind": str(kind), "path": path, "times": times, "skip": skip}
+        if in_body:
+            body["in_body"] = True
         for key, value in (
             ("method", method),
             ("operation", operation),

@@ -68,6 +68,9 @@ class FaultRule:
     times: int = 1
     skip: int = 0
     retry_after: int | None = None
+    #: For status kinds on the GraphQL API: answer HTTP 200 with the status inside ``errors``, the way
+    #: OptiSigns reports its errors ([INFERRED] for rate limits and server errors: undocumented).
+    in_body: bool = False
     delay: float = 10.0
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     matched: int = 0
@@ -95,7 +98,7 @@ class FaultRule:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaultRule:
         """Build a rule from a JSON object, naming any unknown field."""
-        allowed = {"kind", "path", "method", "operation", "times", "skip", "retry_after", "delay"}
+        allowed = {"kind", "path", "method", "operation", "times", "skip", "retry_after", "delay", "in_body"}
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown fault field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
@@ -122,6 +125,8 @@ class FaultRule:
                 data[key] = int(value)
             elif key == "delay":
                 data[key] = float(value)
+            elif key == "in_body":
+                data[key] = value.strip().lower() in ("1", "true", "yes")
             else:
                 data[key] = value
         return cls.from_dict(data)
@@ -314,6 +319,17 @@ def _rule_config(rule: FaultRule) -> dict[str, Any]:
 
 
 # -- canned bodies -------------------------------------------------------------------------------------------
+def _graphql_error(status: int) -> tuple[bytes, str]:
+    phrase = HTTPStatus(status).phrase
+    payload = {
+        "data": None,
+        "errors": [
+            {"message": phrase, "extensions": {"code": str(status), "response": {"statusCode": status, "error": phrase}}}
+        ],
+    }
+    return json.dumps(payload).encode(), "application/json"
+
+
 def _error_response(path: str, status: int) -> tuple[bytes, str]:
     phrase = HTTPStatus(status).phrase
     if status in (502, 503):
@@ -393,12 +409,13 @@ class FaultMiddleware:
         path: str = scope["path"]
         if rule.kind in ("429", "500", "502", "503"):
             status = int(rule.kind)
-            body, content_type = _error_response(path, status)
+            in_body = rule.in_body and path in GRAPHQL_PATHS
+            body, content_type = _graphql_error(status) if in_body else _error_response(path, status)
             headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
             retry_after = rule.retry_after if rule.retry_after is not None else (1 if status == 429 else None)
             if retry_after is not None:
                 headers.append((b"retry-after", str(retry_after).encode()))
-            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.start", "status": 200 if in_body else status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
         elif rule.kind == "malformed":
             body = _malformed_body(path)

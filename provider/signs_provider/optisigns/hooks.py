@@ -31,7 +31,13 @@ from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypedDict
 
 from signs_provider.common.errors import AmbiguousWriteError, SignsApiError, SignsConfigError
-from signs_provider.common.http import SignsHttpHook, register_secret, require_secure_url, response_json
+from signs_provider.common.http import (
+    SignsHttpHook,
+    is_retryable_status,
+    register_secret,
+    require_secure_url,
+    response_json,
+)
 from signs_provider.optisigns.errors import (
     AssetProcessingError,
     OptiSignsAuthError,
@@ -1511,14 +1517,41 @@ class OptiSignsHook(SignsHttpHook):
             self._data_or_raise(body, response)
         tried = f" after {attempts} attempts" if attempts > 1 else ""
         if status in (401, 403):
-            raise OptiSignsAuthError(
-                f"OptiSigns rejected the API key of connection {self.conn_id!r} (HTTP {status}). "
-                "Check the key in the connection's password field and that it has not been revoked.",
-                status=status,
-            )
+            raise self._auth_error(status)
         raise SignsApiError(
             f"OptiSigns answered HTTP {status}{tried} for POST {self.base_url}.", status=status
         )
+
+    def _auth_error(self, status: int, api_message: str | None = None) -> OptiSignsAuthError:
+        said = f": {api_message}" if api_message else ""
+        return OptiSignsAuthError(
+            f"OptiSigns rejected the API key of connection {self.conn_id!r} (HTTP {status}{said}). "
+            "Check the key in the connection's password field and that it has not been revoked.",
+            status=status,
+            api_message=api_message,
+        )
+
+    def _retry_status(self, response: requests.Response | httpx.Response) -> int:
+        """OptiSigns reports errors inside HTTP 200: a rate limit or server error there is retried too."""
+        status = response.status_code
+        if status != 200:
+            return status
+        body = response_json(response)
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if not errors or body.get("data"):
+            return status
+        inner: list[int] = []
+        for error in errors:
+            code = (
+                ((error.get("extensions") or {}).get("response") or {}).get("statusCode")
+                if isinstance(error, dict)
+                else None
+            )
+            inner.append(code if isinstance(code, int) else 0)
+        # Only when every error is transient: a mix with a real error must surface that error.
+        if inner and all(is_retryable_status(code) for code in inner):
+            return inner[0]
+        return status
 
     def _data_or_raise(self, body: Any, response: requests.Response | httpx.Response) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -1534,8 +1567,13 @@ class OptiSignsHook(SignsHttpHook):
             code = extensions.get("code")
             path = first.get("path")
             status = (extensions.get("response") or {}).get("statusCode")
+            scope_off = any("API_SCOPE_OFF" in str(e) for e in errors)
+            if not scope_off and (status in (401, 403) or str(code) in ("401", "403", "UNAUTHENTICATED")):
+                # The key itself was refused, inside an HTTP 200 ([INFERRED]: OptiSigns' HTTP status for
+                # a bad key is undocumented; both forms get the same error).
+                raise self._auth_error(status if isinstance(status, int) else 401, api_message=message)
             cls: type[OptiSignsGraphQLError] = OptiSignsGraphQLError
-            if any("API_SCOPE_OFF" in str(e) for e in errors):
+            if scope_off:
                 cls = OptiSignsScopeError
             elif "overlap" in message.lower():
                 cls = OptiSignsScheduleOverlapError
