@@ -53,7 +53,7 @@ sampler = threading.Thread(target=sample)
 sampler.start()
 tracemalloc.start()
 if mode == "streamed":
-    hook.create_document(path, title="Bench 10 MB", signers=signers)
+    hook.send_for_signature(path, title="Bench 10 MB", signers=signers)
 else:  # the whole body in memory: file bytes, their base64, the JSON text, its encoding
     with open(path, "rb") as handle:
         data = handle.read()
@@ -128,7 +128,7 @@ def main() -> None:
             {"name": "Ada", "email": "ada@example.com", "widgets": [{"type": "signature", "x": 60, "y": 700}]}
         ]
         ids = [
-            hook.create_document(pdf, title=f"Bench {i}", signers=signers)["objectId"]
+            hook.send_for_signature(pdf, title=f"Bench {i}", signers=signers)["objectId"]
             for i in range(sum(WAIT_COUNTS))
         ]
 

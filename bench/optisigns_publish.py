@@ -72,7 +72,7 @@ def _png(path: Path) -> Path:
 def _publish_provider(hook, image: Path, tag: str) -> str:
     asset = hook.upload_file(image, name="Bench slide")
     hook.wait_for_asset_ready(asset["_id"], poll_interval=0.05)
-    hook.push_content(asset_id=asset["_id"], tags=[tag])
+    hook.push_to_screens(asset_id=asset["_id"], tags=[tag])
     return asset["_id"]
 
 

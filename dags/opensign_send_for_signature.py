@@ -52,7 +52,7 @@ from airflow.sdk import Param, dag, task
 from signs_provider.opensign.operators import (
     OpenSignCheckCreditsOperator,
     OpenSignDownloadDocumentOperator,
-    OpenSignSendDocumentOperator,
+    OpenSignSendForSignatureOperator,
 )
 from signs_provider.opensign.sensors import OpenSignDocumentSensor
 
@@ -149,7 +149,7 @@ def opensign_send_for_signature():
             ],
         }
 
-    send_for_signature = OpenSignSendDocumentOperator.partial(
+    send_for_signature = OpenSignSendForSignatureOperator.partial(
         task_id="send_for_signature",
         options={"timeToCompleteDays": DAYS_TO_SIGN, "sendInOrder": False},
         # Safe despite the credit per document: a retry looks for its marked document (waiting for a

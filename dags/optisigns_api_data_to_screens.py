@@ -35,7 +35,7 @@ from airflow.sdk import Param, dag, task
 
 from signs_provider.optisigns.operators import (
     OptiSignsCleanupAssetsOperator,
-    OptiSignsPushContentOperator,
+    OptiSignsPushToScreensOperator,
     OptiSignsSyncPlaylistOperator,
     OptiSignsUploadAssetOperator,
 )
@@ -161,7 +161,7 @@ def optisigns_api_data_to_screens():
         delete_replaced_assets=True,
     )
 
-    push_to_screens = OptiSignsPushContentOperator(
+    push_to_screens = OptiSignsPushToScreensOperator(
         task_id="push_to_screens",
         playlist_id=sync_playlist.output["playlist_id"],
         tags=[SCREEN_TAG],

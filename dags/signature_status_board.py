@@ -27,7 +27,7 @@ import pendulum
 from airflow.sdk import dag, task
 
 from signs_provider.optisigns.operators import (
-    OptiSignsPushContentOperator,
+    OptiSignsPushToScreensOperator,
     OptiSignsSyncPlaylistOperator,
     OptiSignsUploadAssetOperator,
 )
@@ -143,7 +143,7 @@ def signature_status_board():
         delete_replaced_assets=True,
     )
 
-    push_to_screens = OptiSignsPushContentOperator(
+    push_to_screens = OptiSignsPushToScreensOperator(
         task_id="push_to_screens",
         playlist_id=sync_playlist.output["playlist_id"],
         tags=[SCREEN_TAG],

@@ -117,7 +117,7 @@ def send_unsigned_documents(emu) -> None:
     for title, name in waiting:
         email = name.lower().replace(" ", ".") + "@example.com"
         widget = {"type": "signature", "page": 1, "x": 72, "y": 640, "w": 200, "h": 50}
-        hook.create_document(
+        hook.send_for_signature(
             page.getvalue(), title=title, signers=[{"name": name, "email": email, "widgets": [widget]}]
         )
     print(f"sent {len(waiting)} more documents that nobody has signed yet")

@@ -24,7 +24,7 @@ def _send_open_documents(emulator) -> list[str]:
         ids = []
         for i, title in enumerate(["Offer - Ada", "NDA - Grace", "Lease - Hedy", "Invoice - Alan"]):
             people = [signer(f"Signer {i}", f"s{i}@example.com"), signer("Boss", "boss@example.com")]
-            sent = hook.create_document(
+            sent = hook.send_for_signature(
                 make_pdf(), title=title, signers=people, options={"sendInOrder": False}
             )
             ids.append(sent["objectId"])

@@ -106,7 +106,7 @@ def send(hook, pdf) -> Callable[..., dict[str, Any]]:
     """Send a one-page document to the given signers (default: Ada); returns OpenSign's answer."""
 
     def send_document(*people: dict[str, Any], title: str = "Contract", **kwargs: Any) -> dict[str, Any]:
-        return hook.create_document(
+        return hook.send_for_signature(
             pdf, title=title, signers=list(people) or [signer("Ada Lovelace", "ada@example.com")], **kwargs
         )
 
@@ -146,7 +146,7 @@ class LateCreate(threading.Thread):
                     continue
                 break
             time.sleep(self.after)
-            sent = self.hook.create_document(
+            sent = self.hook.send_for_signature(
                 self.pdf,
                 title="Contract",
                 signers=[signer("Ada Lovelace", "ada@example.com")],

@@ -228,7 +228,7 @@ def test_create_document_sends_the_pdf_and_signers(hook, opensign, tmp_path) -> 
     ada = signer("Ada Lovelace", "ada@example.com", role="Employee")
     grace = signer("Grace Hopper", "grace@example.com")
     grace["widgets"][0]["page"] = 2
-    sent = hook.create_document(
+    sent = hook.send_for_signature(
         str(path), title="Offer", signers=[ada, grace], note="Welcome", options={"send_email": False}
     )
     assert [link["email"] for link in sent["signurl"]] == ["ada@example.com", "grace@example.com"]
@@ -252,7 +252,7 @@ def test_the_pdf_can_be_a_path_an_object_storage_path_or_bytes(hook, opensign, t
         "object_storage": ObjectStoragePath(f"file://{tmp_path}/a.pdf"),
         "bytes": data,
     }[source]
-    sent = hook.create_document(given, title=source, signers=[signer("Ada", "ada@example.com")])
+    sent = hook.send_for_signature(given, title=source, signers=[signer("Ada", "ada@example.com")])
     assert hook.get_document(sent["objectId"])["title"] == source
 
 
@@ -272,7 +272,7 @@ def test_a_create_that_did_not_happen_is_sent_again_once(make_hook, pdf, opensig
     hook = make_hook(create_settle_seconds=0.3)
     before = credits_left(opensign)
     opensign.control.add_fault(fault, path="/createdocument$", times=1)
-    sent = hook.create_document(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
+    sent = hook.send_for_signature(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
     assert not sent.get("recovered")
     assert [d["id"] for d in documents(opensign)] == [sent["objectId"]]
     assert credits_left(opensign) == before - 1
@@ -292,7 +292,7 @@ def test_a_create_still_landing_behind_a_gateway_error_is_found_not_resent(
     rule = opensign.control.add_fault(fault, path="/createdocument$", times=1)
     backend = LateCreate(opensign, make_hook, pdf, MARKER, after=0.7, rule_id=rule["id"])
     backend.start()
-    sent = hook.create_document(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
+    sent = hook.send_for_signature(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
     backend.join(timeout=30)
     assert backend.error is None
     assert sent["recovered"] is True and sent["objectId"] == backend.document_id
@@ -344,7 +344,9 @@ def test_a_create_still_running_when_the_client_timed_out_is_found_not_resent(
     before = credits_left(opensign)
     # The emulator reads the request, waits 1.5 s (the client gives up after 1 s), then creates.
     opensign.control.add_fault("slow", path="/createdocument$", times=1, delay=1.5)
-    sent = hook.create_document(pdf, title="Slow", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
+    sent = hook.send_for_signature(
+        pdf, title="Slow", signers=[signer("Ada", "ada@example.com")], marker=MARKER
+    )
     assert sent["recovered"] is True
     assert [d["id"] for d in documents(opensign)] == [sent["objectId"]]
     assert credits_left(opensign) == before - 1 and _creates(opensign) == 1
@@ -362,7 +364,7 @@ def test_creates_give_up_after_the_attempt_budget_without_creating(make_hook, pd
     before = credits_left(opensign)
     opensign.control.add_fault("503", path="/createdocument$", times=0)
     with pytest.raises(AmbiguousWriteError, match="giving up without creating a duplicate"):
-        hook.create_document(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
+        hook.send_for_signature(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
     assert _creates(opensign) == 2 and documents(opensign) == [] and credits_left(opensign) == before
 
 
@@ -456,13 +458,13 @@ def test_out_of_credits_is_clear_and_not_retried(send, opensign) -> None:
 def test_bad_input_is_refused_before_sending_naming_the_field(hook, opensign, pdf, change, message) -> None:
     arguments = {"file": pdf, "title": "Contract", "signers": [signer("Ada", "ada@example.com")], **change}
     with pytest.raises(SignsConfigError, match=message):
-        hook.create_document(arguments.pop("file"), **arguments)
+        hook.send_for_signature(arguments.pop("file"), **arguments)
     assert opensign.control.count(method="POST") == 0
 
 
 def test_a_missing_file_names_the_field(hook, opensign, tmp_path) -> None:
     with pytest.raises(SignsConfigError, match=r"file: .*nope.pdf does not exist"):
-        hook.create_document(tmp_path / "nope.pdf", title="X", signers=[signer("Ada", "ada@example.com")])
+        hook.send_for_signature(tmp_path / "nope.pdf", title="X", signers=[signer("Ada", "ada@example.com")])
 
 
 def test_create_from_template_checks_roles_and_fills_them(hook, opensign) -> None:
@@ -472,19 +474,19 @@ def test_create_from_template_checks_roles_and_fills_them(hook, opensign) -> Non
     with pytest.raises(
         SignsConfigError, match=r"signers\[0\]\.role: 'employee' is not a role .* Did you mean 'Employee'"
     ):
-        hook.create_document_from_template(template["objectId"], signers=[{**employee, "role": "employee"}])
+        hook.send_template_for_signature(template["objectId"], signers=[{**employee, "role": "employee"}])
     with pytest.raises(SignsConfigError, match=r"needs a signer for role\(s\) 'HR'"):
-        hook.create_document_from_template(template["objectId"], signers=[employee])
+        hook.send_template_for_signature(template["objectId"], signers=[employee])
     with pytest.raises(SignsConfigError, match=r"widgets\[0\]: signature widgets are drawn by the signer"):
-        hook.create_document_from_template(
+        hook.send_template_for_signature(
             template["objectId"], signers=[{**employee, "widgets": [{"name": "employee signature"}]}, hr]
         )
     with pytest.raises(SignsConfigError, match=r"widgets\[0\]\.name: role 'Employee' has no widget 'salary'"):
-        hook.create_document_from_template(
+        hook.send_template_for_signature(
             template["objectId"], signers=[{**employee, "widgets": [{"name": "salary", "default": "1"}]}, hr]
         )
     assert opensign.control.count(method="POST") == 0
-    sent = hook.create_document_from_template(
+    sent = hook.send_template_for_signature(
         template["objectId"],
         signers=[employee, hr],
         prefill={"widgets": [{"name": "start date", "response": "01-02-2027"}]},
@@ -499,7 +501,7 @@ def test_create_from_template_checks_roles_and_fills_them(hook, opensign) -> Non
 def test_a_lost_template_create_is_recovered(hook, opensign) -> None:
     template = next(t for t in hook.list_templates() if t["title"] == "Mutual NDA")
     opensign.control.add_fault("lost_response", path=r"/createdocument/\w+$", times=1)
-    sent = hook.create_document_from_template(
+    sent = hook.send_template_for_signature(
         template["objectId"],
         signers=[{"role": "Counterparty", "name": "Ada", "email": "ada@example.com"}],
         marker=MARKER,
@@ -724,7 +726,7 @@ def test_template_methods(hook, opensign, pdf) -> None:
     assert hook.get_template(template_id)["title"] == "Service agreement v2"
     assert hook.create_template(pdf, title="Public", signers=roles[:1], kind="public")["public_url"]
     assert hook.create_template(pdf, title="Draft", signers=roles[:1], kind="draft")["url"]
-    sent = hook.create_document_from_template(
+    sent = hook.send_template_for_signature(
         template_id, signers=[{"role": "Client", "name": "Ada", "email": "ada@example.com"}]
     )
     assert {s["email"] for s in hook.get_document(sent["objectId"])["signers"]} == {

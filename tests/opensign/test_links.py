@@ -7,7 +7,7 @@ from signs_provider.opensign.operators import (
     OpenSignDownloadDocumentOperator,
     OpenSignResendReminderOperator,
     OpenSignRevokeDocumentOperator,
-    OpenSignSendDocumentOperator,
+    OpenSignSendForSignatureOperator,
     OpenSignSendTemplateOperator,
 )
 from tests.opensign.conftest import RunningTask, task_context
@@ -35,7 +35,7 @@ def test_the_button_reads_back_the_address_the_task_stored(opensign, monkeypatch
 
 def test_every_document_operator_has_the_button() -> None:
     for operator in (
-        OpenSignSendDocumentOperator,
+        OpenSignSendForSignatureOperator,
         OpenSignSendTemplateOperator,
         OpenSignDownloadDocumentOperator,
         OpenSignRevokeDocumentOperator,

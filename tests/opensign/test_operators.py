@@ -18,7 +18,7 @@ from signs_provider.opensign.operators import (
     OpenSignDownloadDocumentOperator,
     OpenSignResendReminderOperator,
     OpenSignRevokeDocumentOperator,
-    OpenSignSendDocumentOperator,
+    OpenSignSendForSignatureOperator,
     OpenSignSendTemplateOperator,
 )
 from tests.opensign.conftest import (
@@ -49,9 +49,9 @@ def contract(tmp_path) -> Path:
     return path
 
 
-def _send_operator(contract: Path, **kwargs) -> OpenSignSendDocumentOperator:
+def _send_operator(contract: Path, **kwargs) -> OpenSignSendForSignatureOperator:
     kwargs.setdefault("signers", [signer("Ada Lovelace", "ada@example.com")])
-    return OpenSignSendDocumentOperator(task_id="send", file=str(contract), title="Contract", **kwargs)
+    return OpenSignSendForSignatureOperator(task_id="send", file=str(contract), title="Contract", **kwargs)
 
 
 def test_send_returns_a_small_json_result_and_the_link(opensign, contract) -> None:
@@ -207,7 +207,7 @@ def test_revoke_and_remind(opensign, contract) -> None:
 
 
 def test_operator_arguments_are_rendered_from_the_run(opensign) -> None:
-    send = OpenSignSendDocumentOperator(
+    send = OpenSignSendForSignatureOperator(
         task_id="send",
         file="/outbox/{{ ds }}/c.pdf",
         title="Contract {{ ds }}",

@@ -663,7 +663,7 @@ def test_assign_content_is_retried_as_idempotent(hook, emulator) -> None:
 def test_push_now_to_a_tag_is_one_call(hook, emulator) -> None:
     asset = hook.upsert_website_asset("Pushed", "https://p.example.com")["_id"]
     emulator.control.reset_requests()
-    result = hook.push_content(asset_id=asset, tags=["office"])
+    result = hook.push_to_screens(asset_id=asset, tags=["office"])
     assert emulator.control.count(operation="pushToScreens") == 1
     office = [s["_id"] for s in hook.list_screens(tags=["office"])]
     assert sorted(result["screen_ids"]) == sorted(office)
@@ -674,9 +674,9 @@ def test_push_now_to_a_tag_is_one_call(hook, emulator) -> None:
 def test_push_to_unknown_tag_or_id_changes_nothing(hook, emulator) -> None:
     asset = hook.upsert_website_asset("Pushed", "https://p.example.com")["_id"]
     with pytest.raises(UnknownScreensError, match="cafeteria"):
-        hook.push_content(asset_id=asset, tags=["office", "cafeteria"])
+        hook.push_to_screens(asset_id=asset, tags=["office", "cafeteria"])
     with pytest.raises(UnknownScreensError, match="ffffffffffffffffffffffff"):
-        hook.push_content(asset_id=asset, screen_ids=["ffffffffffffffffffffffff"])
+        hook.push_to_screens(asset_id=asset, screen_ids=["ffffffffffffffffffffffff"])
     assert emulator.control.count(operation="pushToScreens") == 0
 
 
@@ -703,7 +703,7 @@ def test_push_to_unknown_tag_or_id_changes_nothing(hook, emulator) -> None:
 )
 def test_push_bad_input_fails_before_any_request(hook, emulator, kwargs, message) -> None:
     with pytest.raises(SignsConfigError, match=message):
-        hook.push_content(**kwargs)
+        hook.push_to_screens(**kwargs)
     assert emulator.control.requests() == []
 
 
@@ -712,7 +712,7 @@ def test_push_scheduled_with_expiry_then_reverts(hook, emulator) -> None:
     before = screen_content(kitchen)
     asset = hook.upsert_website_asset("Promo", "https://promo.example.com")["_id"]
     start = _emulated_now(emulator) + timedelta(hours=1)
-    hook.push_content(
+    hook.push_to_screens(
         asset_id=asset,
         screen_ids=[kitchen["_id"]],
         mode="SCHEDULE",
@@ -729,7 +729,7 @@ def test_push_scheduled_with_expiry_then_reverts(hook, emulator) -> None:
 def test_push_takeover_then_reverts(hook, emulator) -> None:
     entrance = _screens_by_name(hook)["Lobby Entrance"]
     asset = hook.upsert_website_asset("Alert", "https://alert.example.com")["_id"]
-    hook.push_content(asset_id=asset, tags=["lobby"], mode="TEMPORARILY", takeover_minutes=5)
+    hook.push_to_screens(asset_id=asset, tags=["lobby"], mode="TEMPORARILY", takeover_minutes=5)
     assert _showing(emulator, entrance["_id"]) == ("ASSET", asset)
     emulator.control.advance_clock(minutes=6)
     assert _showing(emulator, entrance["_id"]) == screen_content(entrance)
@@ -741,14 +741,14 @@ def test_push_scheduled_is_not_retried_blindly(hook, emulator) -> None:
     from signs_provider.common.errors import AmbiguousWriteError
 
     with pytest.raises(AmbiguousWriteError):
-        hook.push_content(asset_id=asset, tags=["lobby"], mode="SCHEDULE", start_at="2031-01-01T09:00:00Z")
+        hook.push_to_screens(asset_id=asset, tags=["lobby"], mode="SCHEDULE", start_at="2031-01-01T09:00:00Z")
     assert emulator.control.count(operation="pushToScreens") == 1
 
 
 def test_push_now_is_retried_after_a_lost_answer(hook, emulator) -> None:
     asset = hook.upsert_website_asset("Promo", "https://promo.example.com")["_id"]
     emulator.control.add_fault("lost_response", operation="pushToScreens")
-    hook.push_content(asset_id=asset, tags=["kpi"])
+    hook.push_to_screens(asset_id=asset, tags=["kpi"])
     assert emulator.control.count(operation="pushToScreens") == 2
     assert all(_showing(emulator, s["_id"]) == ("ASSET", asset) for s in hook.list_screens(tags=["kpi"]))
 
@@ -988,7 +988,7 @@ def test_scheduled_push_times_are_the_screens_local_time(hook, emulator) -> None
     kitchen = _screens_by_name(hook)["Office Kitchen"]["_id"]
     asset = hook.upsert_website_asset("Promo", "https://promo.example.com")["_id"]
     # A naive 09:00 is 09:00 on screens in Berlin (07:00 UTC in summer), whatever the server's zone.
-    hook.push_content(
+    hook.push_to_screens(
         asset_id=asset,
         screen_ids=[kitchen],
         mode="SCHEDULE",
@@ -996,7 +996,7 @@ def test_scheduled_push_times_are_the_screens_local_time(hook, emulator) -> None
         local_timezone="Europe/Berlin",
     )
     # An aware time keeps its instant: 12:00 in New York is 18:00 in Berlin, 16:00 UTC.
-    hook.push_content(
+    hook.push_to_screens(
         asset_id=asset,
         screen_ids=[kitchen],
         mode="SCHEDULE",
@@ -1012,7 +1012,7 @@ def test_scheduled_push_times_are_the_screens_local_time(hook, emulator) -> None
 
 def test_push_refuses_an_unknown_time_zone_before_sending(hook, emulator) -> None:
     with pytest.raises(SignsConfigError, match="local_timezone: 'Europe/Atlantis' is not an IANA"):
-        hook.push_content(
+        hook.push_to_screens(
             asset_id="a",
             tags=["lobby"],
             mode="SCHEDULE",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from signs_provider.optisigns.links import LINK_XCOM_KEY, OPTISIGNS_APP_URLS, OptiSignsLink, optisigns_app_url
-from signs_provider.optisigns.operators import OptiSignsPushContentOperator, OptiSignsUploadAssetOperator
+from signs_provider.optisigns.operators import OptiSignsPushToScreensOperator, OptiSignsUploadAssetOperator
 from signs_provider.optisigns.sensors import OptiSignsAssetReadySensor
 
 
@@ -42,7 +42,7 @@ def test_link_reads_the_url_the_task_stored(monkeypatch) -> None:
 def test_operators_and_sensors_carry_the_link() -> None:
     for op in (
         OptiSignsUploadAssetOperator(task_id="u", source="x.png"),
-        OptiSignsPushContentOperator(task_id="p", asset_id="a", tags=["t"]),
+        OptiSignsPushToScreensOperator(task_id="p", asset_id="a", tags=["t"]),
         OptiSignsAssetReadySensor(task_id="s", asset_id="a"),
     ):
         assert [type(link) for link in op.operator_extra_links] == [OptiSignsLink]

@@ -24,7 +24,7 @@ from signs_provider.optisigns.operators import (
     OptiSignsAssignContentOperator,
     OptiSignsCleanupAssetsOperator,
     OptiSignsGraphQLOperator,
-    OptiSignsPushContentOperator,
+    OptiSignsPushToScreensOperator,
     OptiSignsSyncPlaylistOperator,
     OptiSignsUploadAssetOperator,
     OptiSignsUpsertWebsiteAssetOperator,
@@ -76,7 +76,7 @@ def test_template_fields_are_attributes() -> None:
             OptiSignsUploadAssetOperator(task_id="u", source="/x.png"),
             OptiSignsUpsertWebsiteAssetOperator(task_id="w", name="n", url="https://x.example.com"),
             OptiSignsSyncPlaylistOperator(task_id="s", name="n", items=[]),
-            OptiSignsPushContentOperator(task_id="p", asset_id="a", tags=["t"]),
+            OptiSignsPushToScreensOperator(task_id="p", asset_id="a", tags=["t"]),
             OptiSignsAssignContentOperator(task_id="a", asset_id="a", tags=["t"]),
             OptiSignsCleanupAssetsOperator(task_id="c", older_than=7),
         ]
@@ -165,7 +165,7 @@ def test_sync_playlist_operator_checks_items_first(optisigns_env, context) -> No
 def test_push_operator_by_tag_and_names(optisigns_env, context) -> None:
     hook = OptiSignsHook()
     playlist = hook.find_playlist("Office Rotation")["_id"]
-    op = OptiSignsPushContentOperator(
+    op = OptiSignsPushToScreensOperator(
         task_id="push", playlist_id=playlist, tags='["lobby"]', screen_names=["Office Kitchen"]
     )
     optisigns_env.control.reset_requests()
@@ -183,7 +183,7 @@ def test_push_operator_by_tag_and_names(optisigns_env, context) -> None:
 
 
 def test_push_operator_unknown_name_fails_before_pushing(optisigns_env, context) -> None:
-    op = OptiSignsPushContentOperator(task_id="push", asset_id="x", screen_names=["Nowhere"])
+    op = OptiSignsPushToScreensOperator(task_id="push", asset_id="x", screen_names=["Nowhere"])
     with pytest.raises(UnknownScreensError, match="Nowhere.*Lobby Entrance"):
         op.execute(context)
     assert mutations(optisigns_env) == []
@@ -215,7 +215,7 @@ def test_cleanup_operator_preview_and_delete(optisigns_env, context, png) -> Non
 
 def test_operators_accept_asset_outlets() -> None:
     with DAG("t_outlets"):
-        op = OptiSignsPushContentOperator(
+        op = OptiSignsPushToScreensOperator(
             task_id="push", asset_id="a", tags=["lobby"], outlets=[screens_tag_asset("lobby")]
         )
     assert [o.uri for o in op.outlets] == ["optisigns://screens/tag/lobby"]

@@ -324,7 +324,10 @@ def _graphql_error(status: int) -> tuple[bytes, str]:
     payload = {
         "data": None,
         "errors": [
-            {"message": phrase, "extensions": {"code": str(status), "response": {"statusCode": status, "error": phrase}}}
+            {
+                "message": phrase,
+                "extensions": {"code": str(status), "response": {"statusCode": status, "error": phrase}},
+            }
         ],
     }
     return json.dumps(payload).encode(), "application/json"
@@ -415,7 +418,9 @@ class FaultMiddleware:
             retry_after = rule.retry_after if rule.retry_after is not None else (1 if status == 429 else None)
             if retry_after is not None:
                 headers.append((b"retry-after", str(retry_after).encode()))
-            await send({"type": "http.response.start", "status": 200 if in_body else status, "headers": headers})
+            await send(
+                {"type": "http.response.start", "status": 200 if in_body else status, "headers": headers}
+            )
             await send({"type": "http.response.body", "body": body})
         elif rule.kind == "malformed":
             body = _malformed_body(path)

@@ -7,7 +7,7 @@ Example::
 
     hook = OpenSignHook(opensign_conn_id="opensign_default")
     hook.get_credits()["total_credits"]
-    sent = hook.create_document(
+    sent = hook.send_for_signature(
         "/data/contract.pdf",
         title="Employment contract",
         signers=[{"name": "Ada", "email": "ada@example.com",
@@ -336,7 +336,7 @@ class OpenSignHook(SignsHttpHook):
 
     # -- sending documents (each costs a credit) ----------------------------------------------
 
-    def create_document(
+    def send_for_signature(
         self,
         file: PdfInput,
         *,
@@ -428,7 +428,7 @@ class OpenSignHook(SignsHttpHook):
         fields["signer"] = fields.pop("signers")[0]
         return self._create("selfsign", fields, marker=marker, statuses=_SENT_STATUSES)
 
-    def create_document_from_template(
+    def send_template_for_signature(
         self,
         template_id: str,
         *,
@@ -448,7 +448,7 @@ class OpenSignHook(SignsHttpHook):
         :param prefill: ``{"widgets": [{"name": ..., "response": ...}]}`` values filled in before sending.
         :param file: a PDF replacing the template's file.
         :param options: overrides of the template's settings under their API names.
-        :return: ``objectId``, ``signurl`` and ``message``, as :meth:`create_document`.
+        :return: ``objectId``, ``signurl`` and ``message``, as :meth:`send_for_signature`.
         """
         template = self.get_template(template_id)
         fields: dict[str, Any] = check_options(options, TEMPLATE_DOCUMENT_OPTIONS, field="options")

@@ -8,7 +8,7 @@ Sending many documents (one per recipient) is dynamic task mapping over a send o
 :class:`OpenSignCheckCreditsOperator`::
 
     check = OpenSignCheckCreditsOperator(task_id="check_credits", required=recipients)
-    send = OpenSignSendDocumentOperator.partial(task_id="send", file=..., title=...).expand(signers=...)
+    send = OpenSignSendForSignatureOperator.partial(task_id="send", file=..., title=...).expand(signers=...)
     check >> send
 
 This module stays cheap to import (DAG files import it at every parse): the hook and the HTTP
@@ -134,7 +134,7 @@ class _OpenSignSendOperator(_OpenSignOperator):
         return ""
 
 
-class OpenSignSendDocumentOperator(_OpenSignSendOperator):
+class OpenSignSendForSignatureOperator(_OpenSignSendOperator):
     """Send a PDF for signature; returns the document id (and the signing links, see below).
 
     Returns (XCom) ``{"document_id", "title", "signers": [emails], "url", "marker", "recovered",
@@ -181,7 +181,7 @@ class OpenSignSendDocumentOperator(_OpenSignSendOperator):
         return self.title
 
     def _create_document(self, marker: str) -> dict[str, Any]:
-        return self.hook.create_document(
+        return self.hook.send_for_signature(
             self.file,
             title=self.title,
             signers=self.signers,
@@ -194,7 +194,7 @@ class OpenSignSendDocumentOperator(_OpenSignSendOperator):
 class OpenSignSendTemplateOperator(_OpenSignSendOperator):
     """Send a document made from a template; signers fill the template's roles.
 
-    Returns the same XCom as :class:`OpenSignSendDocumentOperator`.
+    Returns the same XCom as :class:`OpenSignSendForSignatureOperator`.
 
     :param template_id: the template (templated).
     :param signers: ``[{"role", "name", "email", "widgets"?: [{"name", "default"}]}]`` (templated);
@@ -203,7 +203,7 @@ class OpenSignSendTemplateOperator(_OpenSignSendOperator):
     :param prefill: ``{"widgets": [{"name", "response"}]}`` (templated).
     :param file: a PDF replacing the template's file (templated).
     :param options: overrides of the template's settings under OpenSign's names (templated).
-    :param return_signing_links: as for :class:`OpenSignSendDocumentOperator` (default False).
+    :param return_signing_links: as for :class:`OpenSignSendForSignatureOperator` (default False).
     """
 
     template_fields: Sequence[str] = (
@@ -241,7 +241,7 @@ class OpenSignSendTemplateOperator(_OpenSignSendOperator):
         return self.title or ""
 
     def _create_document(self, marker: str) -> dict[str, Any]:
-        return self.hook.create_document_from_template(
+        return self.hook.send_template_for_signature(
             self.template_id,
             signers=self.signers,
             title=self.title,

@@ -9,7 +9,7 @@ Example::
     hook.wait_for_asset_ready(asset["_id"])
     playlist = hook.upsert_playlist("Lobby")
     hook.set_playlist_items(playlist["_id"], [(asset["_id"], 15)])
-    hook.push_content(playlist_id=playlist["_id"], tags=["lobby"])
+    hook.push_to_screens(playlist_id=playlist["_id"], tags=["lobby"])
 
 Every object the hook creates carries the tag :data:`PROVIDER_TAG`, so that
 :meth:`OptiSignsHook.cleanup_assets` can find what the provider made and nothing else.
@@ -1292,7 +1292,7 @@ class OptiSignsHook(SignsHttpHook):
         """Set what screens play (``updateDevice``, one call per screen); ``None`` everywhere blanks them.
 
         This is the screen's own setting and stays until changed. To reach many screens in one
-        call, or to schedule or take over temporarily, use :meth:`push_content`. Every id is
+        call, or to schedule or take over temporarily, use :meth:`push_to_screens`. Every id is
         checked against the team's screens (one listing) before any screen is changed.
 
         :raises UnknownScreensError: an id is not one of the team's screens; nothing was changed.
@@ -1315,7 +1315,7 @@ class OptiSignsHook(SignsHttpHook):
             for screen_id in ids
         ]
 
-    def push_content(
+    def push_to_screens(
         self,
         *,
         asset_id: str | None = None,

@@ -269,7 +269,7 @@ class _ScreensOperator(_OptiSignsOperator):
             self._link(context, "schedule", self.schedule_id)
 
 
-class OptiSignsPushContentOperator(_ScreensOperator):
+class OptiSignsPushToScreensOperator(_ScreensOperator):
     """Push an asset, playlist or schedule to screens with one API call, however many screens.
 
     Screens are chosen by ``screen_ids``, ``screen_names`` (resolved to ids first), ``tags`` and
@@ -279,7 +279,7 @@ class OptiSignsPushContentOperator(_ScreensOperator):
     :param mode: ``NOW`` (default), ``SCHEDULE`` (at ``start_at``, optionally until
         ``expire_at``) or ``TEMPORARILY`` (a takeover for ``takeover_minutes``).
     :param local_timezone: the screens' IANA time zone. Naive times are the screens' wall-clock
-        time; aware ones are converted to this zone (see ``OptiSignsHook.push_content``).
+        time; aware ones are converted to this zone (see ``OptiSignsHook.push_to_screens``).
     """
 
     template_fields: Sequence[str] = (
@@ -315,7 +315,7 @@ class OptiSignsPushContentOperator(_ScreensOperator):
         self.takeover_minutes = takeover_minutes
 
     def execute(self, context: Context) -> dict[str, Any]:
-        result = self.hook.push_content(
+        result = self.hook.push_to_screens(
             asset_id=self.asset_id,
             playlist_id=self.playlist_id,
             schedule_id=self.schedule_id,
@@ -337,7 +337,7 @@ class OptiSignsAssignContentOperator(_ScreensOperator):
     """Set what screens play, as their lasting setting (``updateDevice``, one call per screen).
 
     With no content given, the screens are blanked. For many screens prefer
-    :class:`OptiSignsPushContentOperator` (one call). Returns
+    :class:`OptiSignsPushToScreensOperator` (one call). Returns
     ``{"content_type", "content_id", "screen_ids"}``.
     """
 

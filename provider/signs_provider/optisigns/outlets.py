@@ -5,7 +5,7 @@ on it runs each time that content is updated::
 
     from signs_provider.optisigns.outlets import screens_tag_asset
 
-    OptiSignsPushContentOperator(..., tags=["lobby"], outlets=[screens_tag_asset("lobby")])
+    OptiSignsPushToScreensOperator(..., tags=["lobby"], outlets=[screens_tag_asset("lobby")])
 
     @dag(schedule=[screens_tag_asset("lobby")])
     def after_lobby_screens_updated(): ...
