@@ -12,6 +12,7 @@ import pytest
 
 from signs_provider.common.errors import SignsApiError, SignsConfigError
 from signs_provider.common.http import RetryPolicy
+from signs_provider.common.times import parse_api_time
 from signs_provider.emulator.credentials import OPTISIGNS_DEMO_KEY, OPTISIGNS_READONLY_KEY
 from signs_provider.optisigns.errors import (
     OptiSignsAuthError,
@@ -30,7 +31,6 @@ from signs_provider.optisigns.hooks import (
     PlaylistEntry,
     asset_state,
     operation_type,
-    parse_time,
     screen_content,
     screen_is_online,
 )
@@ -837,12 +837,6 @@ def test_async_reads_match_the_sync_ones(hook) -> None:
     assert asset["_id"] == hook.list_assets()[0]["_id"]
 
 
-def test_parse_time_forms() -> None:
-    assert parse_time("2030-01-01T00:00:00.000Z") == datetime(2030, 1, 1, tzinfo=timezone.utc)
-    assert parse_time(0) == datetime(1970, 1, 1, tzinfo=timezone.utc)
-    assert parse_time("garbage") is None and parse_time(None) is None
-
-
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
@@ -1004,7 +998,7 @@ def test_scheduled_push_times_are_the_screens_local_time(hook, emulator) -> None
         local_timezone="Europe/Berlin",
     )
     starts = [p["scheduleTime"] for p in emulator.control.screen(kitchen)["scheduleGoLive"]]
-    assert [parse_time(t) for t in starts] == [
+    assert [parse_api_time(t) for t in starts] == [
         datetime(2031, 7, 1, 7, 0, tzinfo=timezone.utc),
         datetime(2031, 7, 2, 16, 0, tzinfo=timezone.utc),
     ]

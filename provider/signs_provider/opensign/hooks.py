@@ -48,6 +48,7 @@ from signs_provider.common.http import (
     require_secure_url,
     response_json,
 )
+from signs_provider.common.times import parse_api_time
 from signs_provider.opensign import DEFAULT_CONN_ID
 from signs_provider.opensign.documents import (
     DOCUMENT_OPTIONS,
@@ -82,7 +83,6 @@ from signs_provider.opensign.errors import (
     OpenSignNotFoundError,
 )
 from signs_provider.opensign.status import DocumentState, DocumentStatus
-from signs_provider.opensign.webhooks import parse_iso_time
 
 if TYPE_CHECKING:
     import httpx
@@ -1173,7 +1173,7 @@ def _page_past_bound(items: Sequence[Mapping[str, Any]], bound: datetime | None)
     """
     if bound is None or not LISTS_NEWEST_FIRST or not items:
         return False
-    moments = [parse_iso_time(item.get("updatedAt")) for item in items]
+    moments = [parse_api_time(item.get("updatedAt")) for item in items]
     if any(m is None for m in moments):
         return False
     known = [m for m in moments if m is not None]

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from signs_provider.common.times import parse_api_time
+
 SIGNATURE_HEADER = "x-webhook-signature"
 EVENTS = ("created", "viewed", "signed", "completed", "declined")
 
@@ -137,7 +139,7 @@ def parse_webhook_time(value: Any) -> datetime | None:
         return None
     match = _WEBHOOK_TIME.match(text)
     if match is None:
-        return parse_iso_time(text)
+        return parse_api_time(text)
     day, month, year, hour, minute, second, zone, sign, off_h, off_m = match.groups()
     month_number = _MONTHS.get(month.lower())
     if month_number is None:
@@ -154,24 +156,6 @@ def parse_webhook_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return (local - timedelta(minutes=offset)).replace(tzinfo=timezone.utc)
-
-
-def parse_iso_time(value: Any) -> datetime | None:
-    """An ISO 8601 time (``Z`` allowed; naive means UTC) as an aware UTC datetime, or ``None``.
-
-    The one ISO parser of the OpenSign side: API timestamps (``updatedAt``) and webhook times.
-
-    >>> parse_iso_time("2025-05-16T10:48:34.120Z").isoformat()
-    '2025-05-16T10:48:34.120000+00:00'
-    """
-    text = str(value or "").strip()
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)

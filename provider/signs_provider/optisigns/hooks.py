@@ -38,6 +38,7 @@ from signs_provider.common.http import (
     require_secure_url,
     response_json,
 )
+from signs_provider.common.times import parse_api_time
 from signs_provider.optisigns.errors import (
     AssetProcessingError,
     OptiSignsAuthError,
@@ -959,7 +960,7 @@ class OptiSignsHook(SignsHttpHook):
         cutoff = (now or datetime.now(timezone.utc)) - older_than
         old = []
         for asset in self.list_assets(tags=[PROVIDER_TAG]):
-            created = parse_time(asset.get("createdAt"))
+            created = parse_api_time(asset.get("createdAt"))
             if wanted <= set(asset.get("tags") or []) and created is not None and created < cutoff:
                 old.append(asset["_id"])
         if old and keep_in_use:
@@ -1643,7 +1644,7 @@ def screen_is_online(
     status = screen.get("status")
     if isinstance(status, str) and status.strip().upper() in _OFFLINE_STATUSES:
         return False
-    heartbeat = parse_time(screen.get("lastHeartBeat"))
+    heartbeat = parse_api_time(screen.get("lastHeartBeat"))
     if heartbeat is None:
         return isinstance(status, str) and status.strip().upper() == "ONLINE"
     return (now or datetime.now(timezone.utc)) - heartbeat <= max_heartbeat_age
@@ -1688,19 +1689,6 @@ def split_online(
     missing = [i for i in screen_ids if i not in by_id]
     offline = [i for i in screen_ids if i in by_id and i not in online]
     return {"online": online, "offline": offline, "missing": missing}
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An API timestamp (ISO 8601, or epoch milliseconds) as an aware datetime; ``None`` if absent."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 # Schedule item times: floating local wall-clock written with a Z (reference §4, their UI writes
@@ -1812,7 +1800,7 @@ def _playlist_differences(playlist: Mapping[str, Any], wanted: Sequence[Playlist
 
 def _oldest(found: Iterable[Any]) -> Any:
     """The first created of ``found`` (by ``createdAt``; unknown times last), or ``None``."""
-    dated = [(parse_time(item.get("createdAt")), n, item) for n, item in enumerate(found)]
+    dated = [(parse_api_time(item.get("createdAt")), n, item) for n, item in enumerate(found)]
     far_future = datetime.max.replace(tzinfo=timezone.utc)
     dated.sort(key=lambda entry: (entry[0] or far_future, entry[1]))
     return dated[0][2] if dated else None
