@@ -217,3 +217,26 @@ def test_status_faults_can_answer_inside_http_200_on_graphql(emulator: Emulator)
     (error,) = response.json()["errors"]
     assert error["extensions"]["response"]["statusCode"] == 429
     assert FaultRule.parse("kind=503,in_body=true").in_body is True
+
+
+@pytest.mark.parametrize("kind", ["502", "drop"])
+def test_late_write_applies_the_request_after_the_gateway_error(emulator: Emulator, kind: str) -> None:
+    """A gateway gave up, the backend did not: the contact appears after the client saw the failure."""
+    emulator.control.add_fault(kind, path="/createcontact$", late_write=0.5)
+    url = f"{emulator.opensign_api_url('sandbox')}/createcontact"
+    body = {"name": "Late Backend", "email": "late.backend@example.com", "phone": "0123456789"}
+    headers = {"x-api-token": "opensign-sandbox-token"}
+    if kind == "drop":
+        with pytest.raises(requests.ConnectionError):
+            requests.post(url, json=body, headers=headers, timeout=5)
+    else:
+        assert requests.post(url, json=body, headers=headers, timeout=5).status_code == 502
+
+    def emails() -> list[str]:
+        return [c["email"] for c in emulator.control.opensign_state("sandbox")["contacts"]]
+
+    assert "late.backend@example.com" not in emails()
+    deadline = time.monotonic() + 10
+    while "late.backend@example.com" not in emails():
+        assert time.monotonic() < deadline, "the late write never happened"
+        time.sleep(0.1)

@@ -81,11 +81,14 @@ class ControlClient:
         retry_after: int | None = None,
         delay: float | None = None,
         in_body: bool = False,
+        late_write: float | None = None,
     ) -> dict[str, Any]:
         """Arm a fault rule (see :mod:`signs_provider.emulator.faults`); returns it with its ``id``."""
         body: dict[str, Any] = {"kind": str(kind), "path": path, "times": times, "skip": skip}
         if in_body:
             body["in_body"] = True
+        if late_write is not None:
+            body["late_write"] = late_write
         for key, value in (
             ("method", method),
             ("operation", operation),

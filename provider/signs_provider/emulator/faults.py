@@ -19,6 +19,9 @@ Fault kinds:
 ``lost_response``  run the real handler (the side effect happens), then close the connection instead of
                    answering: the case that makes a naive retry create a duplicate.
 
+With ``late_write: N`` a status fault or ``drop`` plays a gateway that gave up while the backend behind it
+goes on: the request is still applied, N seconds after the client got its error.
+
 Control paths (``/_emulator``) are never faulted nor counted, so a test can always inspect and reset.
 """
 
@@ -71,6 +74,9 @@ class FaultRule:
     #: For status kinds on the GraphQL API: answer HTTP 200 with the status inside ``errors``, the way
     #: OptiSigns reports its errors ([INFERRED] for rate limits and server errors: undocumented).
     in_body: bool = False
+    #: For status kinds and ``drop``: the backend behind the failing gateway still applies the request,
+    #: this many seconds after the client got its error (None: the request is not applied).
+    late_write: float | None = None
     delay: float = 10.0
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     matched: int = 0
@@ -98,7 +104,18 @@ class FaultRule:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaultRule:
         """Build a rule from a JSON object, naming any unknown field."""
-        allowed = {"kind", "path", "method", "operation", "times", "skip", "retry_after", "delay", "in_body"}
+        allowed = {
+            "kind",
+            "path",
+            "method",
+            "operation",
+            "times",
+            "skip",
+            "retry_after",
+            "delay",
+            "in_body",
+            "late_write",
+        }
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown fault field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
@@ -123,7 +140,7 @@ class FaultRule:
             value = value.strip()
             if key in {"times", "skip", "retry_after"}:
                 data[key] = int(value)
-            elif key == "delay":
+            elif key in ("delay", "late_write"):
                 data[key] = float(value)
             elif key == "in_body":
                 data[key] = value.strip().lower() in ("1", "true", "yes")
@@ -367,6 +384,8 @@ class FaultMiddleware:
     def __init__(self, app: ASGIApp, registry: FaultRegistry) -> None:
         self.app = app
         self.registry = registry
+        # Late writes run after their request has been answered; keep them referenced until done.
+        self._late_tasks: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -400,6 +419,14 @@ class FaultMiddleware:
         finally:
             record["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
 
+    async def _apply_late(self, delay: float, scope: Scope, receive: Receive) -> Receive:
+        """Read the request now and have the real handler apply it ``delay`` seconds later, unseen."""
+        body = await _read_body(receive, limit=1 << 62) or b""
+        task = asyncio.get_running_loop().create_task(_run_later(self.app, delay, scope, body))
+        self._late_tasks.add(task)
+        task.add_done_callback(self._late_tasks.discard)
+        return _replay(body, receive)
+
     async def _inject(
         self,
         rule: FaultRule,
@@ -410,6 +437,8 @@ class FaultMiddleware:
         record: dict[str, Any],
     ) -> None:
         path: str = scope["path"]
+        if rule.late_write is not None and rule.kind in ("429", "500", "502", "503", "drop"):
+            receive = await self._apply_late(rule.late_write, scope, receive)
         if rule.kind in ("429", "500", "502", "503"):
             status = int(rule.kind)
             in_body = rule.in_body and path in GRAPHQL_PATHS
@@ -444,6 +473,18 @@ class FaultMiddleware:
 
             await self.app(scope, receive, swallow)
             await _abort_connection(raw_send)
+
+
+async def _run_later(app: ASGIApp, delay: float, scope: Scope, body: bytes) -> None:
+    await asyncio.sleep(delay)
+
+    async def replay() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def discard(message: Message) -> None:
+        return None
+
+    await app(dict(scope), replay, discard)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
