@@ -9,7 +9,6 @@ succeeds.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -50,9 +49,8 @@ def test_sensor_is_deferred_to_the_real_triggerer_and_resumed(local_airflow: Loc
     api, control = local_airflow.api, local_airflow.control
     started = time.monotonic()
     api.patch(f"/api/v2/dags/{DAG_ID}", json={"is_paused": False}).raise_for_status()
-    # An explicit logical date, as a user picks in the Trigger dialog (the DAG's templates use ds).
-    logical_date = datetime.now(timezone.utc).isoformat()
-    response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns", json={"logical_date": logical_date, "conf": {}})
+    # No logical date, as the UI's Trigger button sends by default: the DAG takes its day from run_after.
+    response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns", json={"logical_date": None, "conf": {}})
     assert response.status_code == 200, response.text
     run_id = response.json()["dag_run_id"]
 
@@ -68,10 +66,13 @@ def test_sensor_is_deferred_to_the_real_triggerer_and_resumed(local_airflow: Loc
 
     # Deferred means: a trigger row, owned by a live triggerer process, and no worker slot in use.
     assert ti["trigger"] is not None and ti["trigger"]["classpath"].startswith("signs_provider.opensign.")
-    triggerer = ti["triggerer_job"]
-    assert (
-        triggerer is not None and triggerer["job_type"] == "TriggererJob" and triggerer["state"] == "running"
-    )
+
+    def taken_by_triggerer() -> dict[str, Any] | None:
+        # The triggerer claims new trigger rows on its next loop: the row can exist a moment before.
+        job = sensor(local_airflow, run_id).get("triggerer_job")
+        return job if job and job["job_type"] == "TriggererJob" and job["state"] == "running" else None
+
+    wait_for("a running triggerer to take the trigger", taken_by_triggerer, timeout=120, interval=1.0)
     documents = [d for d in control.opensign_state("sandbox")["documents"] if d["status"] == "in-progress"]
     assert documents, "the DAG sent no document for signature"
 
