@@ -919,12 +919,15 @@ def test_timed_out_create_that_never_shows_up_raises_instead_of_resending(optisi
     from signs_provider.common.errors import AmbiguousWriteError
 
     hook = _slow_hook(optisigns_env)
-    # Lands after 4 s; the hook looks for min(2 * 1 s, 60) = 2 s after its timeout, then gives up.
-    optisigns_env.control.add_fault("slow", operation="savePlaylist", delay=4)
+    # Lands after 8 s; the hook looks for min(2 * 1 s, 60) = 2 s after its timeout, then gives up
+    # (the wide gap keeps the test true on a loaded machine).
+    optisigns_env.control.add_fault("slow", operation="savePlaylist", delay=8)
     with pytest.raises(AmbiguousWriteError, match="not sent again") as info:
         hook.upsert_playlist("Very slow")
     assert info.value.timed_out
-    time.sleep(1.5)  # let the stalled request finish on the server
+    deadline = time.monotonic() + 20  # let the stalled request finish on the server
+    while not hook.list_playlists(name="Very slow") and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert len(hook.list_playlists(name="Very slow")) == 1
     assert optisigns_env.control.count(operation="savePlaylist") == 1
 
