@@ -16,11 +16,11 @@ import pytest
 from airflow.sdk import DAG
 
 from signs_provider.common.errors import SignsConfigError
+from signs_provider.optisigns import DEFAULT_CONN_ID
 from signs_provider.optisigns.errors import UnknownScreensError
 from signs_provider.optisigns.hooks import PROVIDER_TAG, OptiSignsHook, screen_content
 from signs_provider.optisigns.links import LINK_XCOM_KEY
 from signs_provider.optisigns.operators import (
-    DEFAULT_CONN_ID,
     OptiSignsAssignContentOperator,
     OptiSignsCleanupAssetsOperator,
     OptiSignsGraphQLOperator,

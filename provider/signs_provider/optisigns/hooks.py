@@ -39,6 +39,7 @@ from signs_provider.common.http import (
     response_json,
 )
 from signs_provider.common.times import parse_api_time
+from signs_provider.optisigns import DEFAULT_CONN_ID, DEFAULT_HEARTBEAT_MAX_AGE_SECONDS
 from signs_provider.optisigns.errors import (
     AssetProcessingError,
     OptiSignsAuthError,
@@ -73,9 +74,7 @@ SUPPORTED_FILE_TYPES: Mapping[str, str] = {
 #: "The individual file upload limit is 1 GB by default" (liftable through support; free plan: 25 MB).
 DEFAULT_MAX_UPLOAD_BYTES = 1024**3
 
-#: A screen whose last heartbeat is older than this is offline. Players report every minute or so;
-#: the real threshold the web app uses is not published. [INFERRED]
-DEFAULT_HEARTBEAT_MAX_AGE = timedelta(minutes=5)
+DEFAULT_HEARTBEAT_MAX_AGE = timedelta(seconds=DEFAULT_HEARTBEAT_MAX_AGE_SECONDS)
 
 # Asset ``status`` values while OptiSigns is still converting an upload, and when it gave up. Only
 # "converting" is documented; the ready value is not, so anything else counts as ready. [INFERRED]
@@ -317,7 +316,7 @@ class OptiSignsHook(SignsHttpHook):
     """
 
     conn_name_attr = "optisigns_conn_id"
-    default_conn_name = "optisigns_default"
+    default_conn_name = DEFAULT_CONN_ID
     conn_type = "optisigns"
     hook_name = "OptiSigns"
     _secret_label: ClassVar[str] = "API key"

@@ -20,15 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from signs_provider.optisigns import DEFAULT_CONN_ID
 from signs_provider.optisigns.links import LINK_XCOM_KEY, OptiSignsLink, optisigns_app_url
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
 
     from signs_provider.optisigns.hooks import OptiSignsHook, PlaylistEntryLike, PushMode
-
-#: Same as ``OptiSignsHook.default_conn_name`` (not imported from the hook, to keep DAG parsing cheap).
-DEFAULT_CONN_ID = "optisigns_default"
 
 
 class _OptiSignsOperator(BaseOperator):

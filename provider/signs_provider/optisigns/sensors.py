@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 
+from signs_provider.optisigns import DEFAULT_CONN_ID, DEFAULT_HEARTBEAT_MAX_AGE_SECONDS
 from signs_provider.optisigns.links import LINK_XCOM_KEY, OptiSignsLink, optisigns_app_url
-from signs_provider.optisigns.operators import DEFAULT_CONN_ID, template_list
+from signs_provider.optisigns.operators import template_list
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -143,7 +144,7 @@ class OptiSignsScreensOnlineSensor(_OptiSignsSensor):
         tags: Sequence[str] = (),
         path: str | None = None,
         min_online: int | None = None,
-        max_heartbeat_age: timedelta = timedelta(minutes=5),
+        max_heartbeat_age: timedelta = timedelta(seconds=DEFAULT_HEARTBEAT_MAX_AGE_SECONDS),
         poke_interval: float = 30,
         **kwargs: Any,
     ) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from signs_provider.optisigns import DEFAULT_HEARTBEAT_MAX_AGE_SECONDS
 from signs_provider.optisigns.errors import AssetProcessingError
 from signs_provider.optisigns.hooks import OptiSignsHook, asset_state, asset_summary, split_online
 
@@ -125,7 +126,7 @@ class OptiSignsScreensOnlineTrigger(_PollingTrigger):
         *,
         screen_ids: list[str],
         min_online: int | None = None,
-        max_heartbeat_age: float = 300.0,
+        max_heartbeat_age: float = DEFAULT_HEARTBEAT_MAX_AGE_SECONDS,
         optisigns_conn_id: str = OptiSignsHook.default_conn_name,
         poll_interval: float = 30.0,
         end_time: float | None = None,
