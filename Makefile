@@ -19,19 +19,20 @@ $(BIN)/uv: $(BIN)/python
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 
 # Reinstall only when the lock or the project metadata changed.
-$(STAMP): $(BIN)/uv requirements/lock.txt pyproject.toml
+# The provider and the emulator are two distributions of this repository, installed editable.
+$(STAMP): $(BIN)/uv requirements/lock.txt pyproject.toml emulator/pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/lock.txt
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . -e emulator
 	@# The build leaves an egg-info beside the sources, on sys.path through the editable install:
 	@# Airflow would then see the provider's entry points twice.
-	rm -rf provider/*.egg-info
+	rm -rf provider/*.egg-info emulator/*.egg-info
 	touch $(STAMP)
 
 install: $(STAMP)
 
 lint: install
-	$(BIN)/ruff check provider tests dags bench dev
-	$(BIN)/ruff format --check provider tests dags bench dev
+	$(BIN)/ruff check provider emulator tests dags bench dev
+	$(BIN)/ruff format --check provider emulator tests dags bench dev
 
 typecheck: install
 	$(BIN)/mypy
@@ -59,7 +60,7 @@ bench: install
 # Re-resolve the pinned versions (needs the package registry); commit the result.
 lock: $(BIN)/uv
 	$(BIN)/uv pip compile --quiet --python $(BIN)/python --extra dev --no-emit-package airflow-provider-signs \
-		pyproject.toml -o requirements/lock.txt
+		--no-emit-package airflow-provider-signs-emulator pyproject.toml emulator/pyproject.toml -o requirements/lock.txt
 
 clean:
 	rm -rf $(VENV) .airflow .pytest_cache .mypy_cache .ruff_cache

@@ -109,7 +109,7 @@ def _send_memory(emu, workdir: Path, size: int) -> dict[str, dict[str, int]]:
 
 
 def main() -> None:
-    from signs_provider.emulator import Emulator
+    from signs_emulator import Emulator
 
     with (
         tempfile.TemporaryDirectory(prefix="signs-bench-") as tmp,

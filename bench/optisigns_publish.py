@@ -118,7 +118,7 @@ def _upload_memory(emu, workdir: Path) -> dict[str, int]:
 
 
 def main() -> None:
-    from signs_provider.emulator import Emulator
+    from signs_emulator import Emulator
 
     with (
         tempfile.TemporaryDirectory(prefix="signs-bench-") as tmp,

@@ -2,7 +2,7 @@
 
 ``make airflow`` runs this file. It starts, each in its own process group:
 
-- the emulator of both APIs (``python -m signs_provider.emulator``),
+- the emulator of both APIs (``python -m signs_emulator``),
 - the Airflow API server (the UI), scheduler, triggerer and DAG processor,
 
 in a project-local ``AIRFLOW_HOME`` (``.airflow/local``, SQLite, LocalExecutor), with the sample
@@ -362,14 +362,14 @@ def _run_airflow(args: list[str], env: dict[str, str], what: str) -> None:
 
 def emulator_connections(emulator_url: str) -> dict[str, str]:
     """``AIRFLOW_CONN_*`` JSON values pointing at the emulator, as the emulator package defines them."""
-    from signs_provider.emulator.credentials import airflow_connections
+    from signs_emulator.credentials import airflow_connections
 
     return airflow_connections(emulator_url)
 
 
 def demo_credentials_lines() -> list[str]:
     """The emulator's demo key and tokens, for filling in the connection form by hand."""
-    from signs_provider.emulator.credentials import OPENSIGN_TOKENS, OPTISIGNS_DEMO_KEY
+    from signs_emulator.credentials import OPENSIGN_TOKENS, OPTISIGNS_DEMO_KEY
 
     tokens = ", ".join(f"{env}: {token}" for env, token in OPENSIGN_TOKENS.items())
     return [f"  Demo credentials: OptiSigns API key {OPTISIGNS_DEMO_KEY}; OpenSign tokens {tokens}"]
@@ -502,7 +502,7 @@ def run(settings: Settings, supervisor: Supervisor, stop: threading.Event) -> No
     emulator_url = settings.emulator_url
     if emulator_url is None:
         emulator_url = f"http://{settings.host}:{settings.emulator_port}"
-        argv = [sys.executable, "-m", "signs_provider.emulator", "--host", settings.host]
+        argv = [sys.executable, "-m", "signs_emulator", "--host", settings.host]
         argv += ["--port", str(settings.emulator_port)]
         if settings.autopilot_seconds > 0:
             argv += ["--autopilot-seconds", f"{settings.autopilot_seconds:g}"]

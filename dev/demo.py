@@ -124,7 +124,7 @@ def send_unsigned_documents(emu) -> None:
 
 
 def main() -> int:
-    from signs_provider.emulator import Emulator
+    from signs_emulator import Emulator
 
     step("A fresh Airflow home with a SQLite metadata DB")
     shutil.rmtree(HOME, ignore_errors=True)

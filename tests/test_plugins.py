@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from signs_provider.emulator import credentials
+from signs_emulator import credentials
 from signs_provider.plugins import SignsProviderPlugin, airflow_rejects_port_zero
 
 

@@ -12,6 +12,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from signs_emulator import credentials
 from signs_provider.common.errors import (
     AmbiguousWriteError,
     SignsApiError,
@@ -26,7 +27,6 @@ from signs_provider.common.http import (
     parse_retry_after,
     require_secure_url,
 )
-from signs_provider.emulator import credentials
 from signs_provider.opensign.errors import OpenSignApiError
 from signs_provider.opensign.hooks import OpenSignHook
 from signs_provider.optisigns.hooks import OptiSignsHook

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from signs_emulator import credentials
 from signs_provider.common.errors import SignsConfigError, SignsTransportError
-from signs_provider.emulator import credentials
 from signs_provider.opensign.errors import (
     OpenSignApiError,
     OpenSignAuthError,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from signs_emulator.credentials import OPTISIGNS_READONLY_KEY
 from signs_provider.common.http import RetryPolicy
-from signs_provider.emulator.credentials import OPTISIGNS_READONLY_KEY
 from signs_provider.optisigns.hooks import OptiSignsHook
 
 # Quick retries: tests wait for behaviour, not for backoff.

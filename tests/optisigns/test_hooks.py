@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from signs_emulator.credentials import OPTISIGNS_DEMO_KEY, OPTISIGNS_READONLY_KEY
 from signs_provider.common.errors import SignsApiError, SignsConfigError
 from signs_provider.common.http import RetryPolicy
 from signs_provider.common.times import parse_api_time
-from signs_provider.emulator.credentials import OPTISIGNS_DEMO_KEY, OPTISIGNS_READONLY_KEY
 from signs_provider.optisigns.errors import (
     OptiSignsAuthError,
     OptiSignsGraphQLError,

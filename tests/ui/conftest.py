@@ -86,7 +86,7 @@ class LocalAirflow:
     home: Path
     log: Path
     api: httpx.Client
-    control: Any  # signs_provider.emulator.client.ControlClient
+    control: Any  # signs_emulator.client.ControlClient
 
     def log_tail(self, chars: int = 6000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
@@ -115,7 +115,7 @@ def _still_running(processes: dict[int, Any]) -> list[str]:
 @pytest.fixture(scope="session")
 def local_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAirflow]:
     """``dev/airflow_local.py`` on free ports in a temporary AIRFLOW_HOME, stopped with SIGINT at the end."""
-    from signs_provider.emulator.client import ControlClient
+    from signs_emulator.client import ControlClient
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     home = tmp_path_factory.mktemp("airflow-local")

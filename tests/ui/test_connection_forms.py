@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from signs_provider.emulator.credentials import OPENSIGN_TOKENS, OPTISIGNS_DEFAULT_TEAM_ID, OPTISIGNS_DEMO_KEY
+from signs_emulator.credentials import OPENSIGN_TOKENS, OPTISIGNS_DEFAULT_TEAM_ID, OPTISIGNS_DEMO_KEY
 from tests.ui.conftest import ARTIFACTS, LocalAirflow
 
 pytestmark = pytest.mark.real_airflow

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import requests
 
-from signs_provider.emulator import Emulator
-from signs_provider.emulator.credentials import OPENSIGN_TOKENS
+from signs_emulator import Emulator
+from signs_emulator.credentials import OPENSIGN_TOKENS
 
 SANDBOX, LIVE, EU = OPENSIGN_TOKENS["sandbox"], OPENSIGN_TOKENS["live"], OPENSIGN_TOKENS["eu"]
 CATCH_ALL = "Something went wrong, please try again later!"

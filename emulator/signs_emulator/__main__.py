@@ -1,4 +1,4 @@
-"""``signs-emulator`` / ``python -m signs_provider.emulator``: run the emulator in the foreground.
+"""``signs-emulator`` / ``python -m signs_emulator``: run the emulator in the foreground.
 
 Prints the base URLs, the demo credentials and ready-to-paste ``AIRFLOW_CONN_*`` lines; Ctrl-C stops it.
 """
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from signs_provider.emulator import credentials
+from signs_emulator import credentials
 
 FAULTS_ENV_VAR = "SIGNS_EMULATOR_FAULTS"
 
@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         import uvicorn
 
-        from signs_provider.emulator.app import EmulatorSettings, build_app, parse_fault
+        from signs_emulator.app import EmulatorSettings, build_app, parse_fault
     except ModuleNotFoundError as exc:
         print(
             f"signs-emulator needs the 'emulator' extra ({exc.name} is missing): "
@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base_url = f"http://{host}:{port}"
     opensign = app.state.emulator.opensign
     if args.autopilot_seconds is not None and opensign is not None:
-        from signs_provider.emulator.opensign.autopilot import Autopilot
+        from signs_emulator.opensign.autopilot import Autopilot
 
         for env in credentials.OPENSIGN_TOKENS:
             pilot = Autopilot(after_seconds=max(0.0, args.autopilot_seconds), api_base=f"{base_url}/opensign")

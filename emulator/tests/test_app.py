@@ -6,11 +6,10 @@ import json
 import re
 
 import requests
+from optisigns_client import data, nodes
 
-from signs_provider.emulator import Emulator
-from signs_provider.emulator.credentials import OPENSIGN_TOKENS, OPTISIGNS_DEMO_KEY
-
-from .optisigns_client import data, nodes
+from signs_emulator import Emulator
+from signs_emulator.credentials import OPENSIGN_TOKENS, OPTISIGNS_DEMO_KEY
 
 
 def test_context_manager_urls(emulator: Emulator) -> None:

@@ -27,11 +27,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from signs_provider.emulator import credentials
-from signs_provider.emulator.faults import FaultRule
+from signs_emulator import credentials
+from signs_emulator.faults import FaultRule
 
 if TYPE_CHECKING:
-    from signs_provider.emulator.app import EmulatorRuntime
+    from signs_emulator.app import EmulatorRuntime
 
 
 class AdvanceClock(BaseModel):
@@ -46,7 +46,7 @@ def _base(request: Request) -> str:
 
 def build_control_router(runtime: EmulatorRuntime, *, page_only: bool = False) -> APIRouter:
     """The ``/_emulator`` routes, or with ``page_only`` just ``GET /`` (the HTML page)."""
-    from signs_provider.emulator.page import render_page
+    from signs_emulator.page import render_page
 
     router = APIRouter()
 

@@ -7,11 +7,10 @@ import time
 
 import pytest
 import requests
+from optisigns_client import data, nodes, post
 
-from signs_provider.emulator import Emulator
-from signs_provider.emulator.faults import FaultRule
-
-from .optisigns_client import data, nodes, post
+from signs_emulator import Emulator
+from signs_emulator.faults import FaultRule
 
 ME = "{ me { _id } }"
 

@@ -7,11 +7,10 @@ import json
 
 import pytest
 import requests
+from optisigns_client import data, error, nodes, post
 
-from signs_provider.emulator import Emulator
-from signs_provider.emulator.credentials import OPTISIGNS_NOSCOPE_KEY, OPTISIGNS_READONLY_KEY
-
-from .optisigns_client import data, error, nodes, post
+from signs_emulator import Emulator
+from signs_emulator.credentials import OPTISIGNS_NOSCOPE_KEY, OPTISIGNS_READONLY_KEY
 
 DEVICE_FIELDS = (
     "_id, deviceName, UUID, pairingCode, currentType, currentAssetId, currentPlaylistId, localAppVersion"
@@ -637,7 +636,7 @@ SAVE_FILE = (
 
 
 def test_three_step_file_upload(emulator: Emulator) -> None:
-    from signs_provider.emulator.optisigns.state import png_bytes
+    from signs_emulator.optisigns.state import png_bytes
 
     picture = png_bytes(64, 36, (200, 10, 10), (0, 0, 0))
     assembly = _upload(emulator, "promo.png", picture)

@@ -30,8 +30,8 @@ from graphql import (
     validate,
 )
 
-from signs_provider.emulator.credentials import OPTISIGNS_TAGS_SCOPE
-from signs_provider.emulator.optisigns.state import OptiSignsError, OptiSignsState
+from signs_emulator.credentials import OPTISIGNS_TAGS_SCOPE
+from signs_emulator.optisigns.state import OptiSignsError, OptiSignsState
 
 # Apollo Server answers documents that do not parse or validate with HTTP 400 (resolver errors stay 200).
 # [INFERRED] for OptiSigns' gateway; one constant to change if a real trace shows otherwise.
@@ -90,7 +90,7 @@ SCOPE_RULES: dict[str, ScopeRule] = {
 
 def schema_sdl() -> str:
     """The emulator's GraphQL schema in SDL."""
-    return resources.files("signs_provider.emulator.optisigns").joinpath("schema.graphql").read_text("utf-8")
+    return resources.files("signs_emulator.optisigns").joinpath("schema.graphql").read_text("utf-8")
 
 
 @cache

@@ -83,7 +83,7 @@ class ControlClient:
         in_body: bool = False,
         late_write: float | None = None,
     ) -> dict[str, Any]:
-        """Arm a fault rule (see :mod:`signs_provider.emulator.faults`); returns it with its ``id``."""
+        """Arm a fault rule (see :mod:`signs_emulator.faults`); returns it with its ``id``."""
         body: dict[str, Any] = {"kind": str(kind), "path": path, "times": times, "skip": skip}
         if in_body:
             body["in_body"] = True

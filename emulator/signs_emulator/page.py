@@ -175,9 +175,7 @@ def _opensign(state: dict[str, Any] | None) -> str:
 
 def render_page(snapshot: dict[str, Any], *, refresh_seconds: int | None = None) -> str:
     """The whole HTML page for a ``runtime.snapshot()``."""
-    template = Template(
-        resources.files("signs_provider.emulator").joinpath("templates/page.html").read_text("utf-8")
-    )
+    template = Template(resources.files("signs_emulator").joinpath("templates/page.html").read_text("utf-8"))
     refresh = f'<meta http-equiv="refresh" content="{int(refresh_seconds)}">' if refresh_seconds else ""
     body = _optisigns(snapshot.get("optisigns") or {}) + _opensign(snapshot.get("opensign"))
     return template.substitute(refresh=refresh, now=_e(snapshot.get("now")), body=body)

@@ -9,11 +9,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from signs_provider.emulator.clock import Clock
-from signs_provider.emulator.credentials import OPTISIGNS_ALL_SCOPES, OPTISIGNS_DEFAULT_TEAM_ID
-from signs_provider.emulator.optisigns.graphql_api import build_graphql_router
-from signs_provider.emulator.optisigns.state import MAX_UPLOAD_BYTES, OptiSignsState
-from signs_provider.emulator.optisigns.transloadit import build_transloadit_router
+from signs_emulator.clock import Clock
+from signs_emulator.credentials import OPTISIGNS_ALL_SCOPES, OPTISIGNS_DEFAULT_TEAM_ID
+from signs_emulator.optisigns.graphql_api import build_graphql_router
+from signs_emulator.optisigns.state import MAX_UPLOAD_BYTES, OptiSignsState
+from signs_emulator.optisigns.transloadit import build_transloadit_router
 
 __all__ = ["OptiSignsEmulator", "OptiSignsState"]
 

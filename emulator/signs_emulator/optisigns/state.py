@@ -2,7 +2,7 @@
 
 Everything that depends on time (a scheduled push going live or expiring, a temporary takeover reverting,
 an uploaded asset finishing conversion) is applied lazily by :meth:`OptiSignsState.settle`, which every
-request calls first, with the time taken from the shared :class:`~signs_provider.emulator.clock.Clock`. So
+request calls first, with the time taken from the shared :class:`~signs_emulator.clock.Clock`. So
 advancing the clock through the control API is enough to make those things happen.
 
 Behaviour the public sources do not pin down is marked [INFERRED] next to the constant or branch that
@@ -25,8 +25,8 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from signs_provider.emulator.clock import Clock
-from signs_provider.emulator.credentials import OPTISIGNS_API_KEYS, OPTISIGNS_DEFAULT_TEAM_ID
+from signs_emulator.clock import Clock
+from signs_emulator.credentials import OPTISIGNS_API_KEYS, OPTISIGNS_DEFAULT_TEAM_ID
 
 # [CONFLICT] the SDK types Device.status as a number; a third-party client maps ONLINE/SLEEP/OFFLINE strings.
 # We follow the strings.

@@ -21,7 +21,7 @@ from typing import IO, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from signs_provider.emulator.optisigns.state import MAX_UPLOAD_BYTES, OptiSignsState, Upload, iso
+from signs_emulator.optisigns.state import MAX_UPLOAD_BYTES, OptiSignsState, Upload, iso
 
 _MAX_FIELD_BYTES = 64 * 1024
 

@@ -21,10 +21,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from signs_provider.emulator.clock import Clock
-from signs_provider.emulator.faults import FaultMiddleware, FaultRegistry, FaultRule
-from signs_provider.emulator.optisigns import OptiSignsEmulator
-from signs_provider.emulator.optisigns.state import MAX_UPLOAD_BYTES
+from signs_emulator.clock import Clock
+from signs_emulator.faults import FaultMiddleware, FaultRegistry, FaultRule
+from signs_emulator.optisigns import OptiSignsEmulator
+from signs_emulator.optisigns.state import MAX_UPLOAD_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +107,10 @@ class EmulatorApp(FastAPI):
 
 def _load_opensign(clock: Clock, webhook_timeout: float) -> Any | None:
     try:
-        from signs_provider.emulator.opensign import OpenSignEmulator
+        from signs_emulator.opensign import OpenSignEmulator
     except ModuleNotFoundError as exc:
         # Only a missing OpenSign package is tolerated; errors inside it must surface.
-        if exc.name not in ("signs_provider.emulator.opensign",):
+        if exc.name not in ("signs_emulator.opensign",):
             raise
         log.warning("OpenSign emulator not available; serving OptiSigns only")
         return None
@@ -119,8 +119,8 @@ def _load_opensign(clock: Clock, webhook_timeout: float) -> Any | None:
 
 def build_app(settings: EmulatorSettings | None = None) -> FastAPI:
     """Build the emulator app (not started); its runtime is ``app.state.emulator``."""
-    from signs_provider.emulator.control import build_control_router
-    from signs_provider.emulator.feeds import build_feeds_router
+    from signs_emulator.control import build_control_router
+    from signs_emulator.feeds import build_feeds_router
 
     settings = settings or EmulatorSettings()
     tmp: tempfile.TemporaryDirectory[str] | None = None

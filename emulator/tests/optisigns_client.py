@@ -6,8 +6,8 @@ from typing import Any
 
 import requests
 
-from signs_provider.emulator import Emulator
-from signs_provider.emulator.credentials import OPTISIGNS_DEMO_KEY
+from signs_emulator import Emulator
+from signs_emulator.credentials import OPTISIGNS_DEMO_KEY
 
 
 def post(

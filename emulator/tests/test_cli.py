@@ -1,4 +1,4 @@
-"""``python -m signs_provider.emulator``: banner, per-run faults, clean Ctrl-C."""
+"""``python -m signs_emulator``: banner, per-run faults, clean Ctrl-C."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import time
 
 import requests
 
-from signs_provider.emulator.__main__ import main
+from signs_emulator.__main__ import main
 
 
 def _start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str, list[str]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "signs_provider.emulator", "--port", "0", "--log-level", "warning", *args],
+        [sys.executable, "-m", "signs_emulator", "--port", "0", "--log-level", "warning", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

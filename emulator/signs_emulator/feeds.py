@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from signs_provider.emulator.clock import Clock
+from signs_emulator.clock import Clock
 
 _CONDITIONS = ["Sunny", "Partly cloudy", "Cloudy", "Light rain", "Thunderstorms", "Windy", "Fog", "Clear"]
 _CITY_BASE_C = {

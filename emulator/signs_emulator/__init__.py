@@ -5,11 +5,11 @@ OptiSigns account and OpenSign sandbox/live/eu environments on loopback.
 
 From a shell::
 
-    signs-emulator            # or: python -m signs_provider.emulator --port 8099
+    signs-emulator            # or: python -m signs_emulator --port 8099
 
 From Python or a test::
 
-    from signs_provider.emulator import Emulator
+    from signs_emulator import Emulator
 
     with Emulator() as emu:                  # a free loopback port, state in a temp dir
         os.environ.update(emu.connections()) # AIRFLOW_CONN_OPTISIGNS_DEFAULT, ...
@@ -32,12 +32,12 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from signs_provider.emulator.credentials import airflow_connections
+from signs_emulator.credentials import airflow_connections
 
 if TYPE_CHECKING:
-    from signs_provider.emulator.app import EmulatorRuntime
-    from signs_provider.emulator.client import ControlClient
-    from signs_provider.emulator.faults import FaultRule
+    from signs_emulator.app import EmulatorRuntime
+    from signs_emulator.client import ControlClient
+    from signs_emulator.faults import FaultRule
 
 __all__ = ["Emulator"]
 
@@ -63,7 +63,7 @@ class Emulator:
         log_level: str = "warning",
         startup_timeout: float = 20.0,
     ) -> None:
-        from signs_provider.emulator.app import EmulatorSettings
+        from signs_emulator.app import EmulatorSettings
 
         self.settings = EmulatorSettings(
             host=host,
@@ -89,7 +89,7 @@ class Emulator:
             raise RuntimeError("this Emulator is already started")
         import uvicorn
 
-        from signs_provider.emulator.app import build_app
+        from signs_emulator.app import build_app
 
         app = build_app(self.settings)
         self._runtime = app.state.emulator
@@ -178,7 +178,7 @@ class Emulator:
     def control(self) -> ControlClient:
         """Client of the control API (faults, request counts, clock, state, signer actions...)."""
         if self._control is None:
-            from signs_provider.emulator.client import ControlClient
+            from signs_emulator.client import ControlClient
 
             self._control = ControlClient(self.url)
         return self._control

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from signs_provider.emulator import Emulator
+    from signs_emulator import Emulator
 
 
 @pytest.fixture(scope="session")
 def signs_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """A started emulator shared by the whole test session."""
-    from signs_provider.emulator import Emulator
+    from signs_emulator import Emulator
 
     with Emulator(data_dir=tmp_path_factory.mktemp("signs-emulator")) as emu:
         yield emu
