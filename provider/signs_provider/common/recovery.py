@@ -64,7 +64,7 @@ def settle(
     *,
     wait: float,
     interval: float | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> T | None:
     """``look()`` now, then every ``interval`` seconds until it finds something or ``wait`` is over.
 
@@ -79,7 +79,7 @@ def settle(
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        sleep(min(step, left))
+        (sleep or time.sleep)(min(step, left))
         found = look()
     return found
 

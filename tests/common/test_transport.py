@@ -1,4 +1,4 @@
-"""The shared request layer: URL checks, retry policy, and retry behaviour over real HTTP.
+"""The one transport: URL checks, retry policy, and retry behaviour over real HTTP.
 
 Behaviour is exercised through both hooks against the emulator's fault injection, so what is
 asserted is what a real ``requests`` client did on the wire (the emulator counts every request).
@@ -19,7 +19,7 @@ from signs_provider.common.errors import (
     SignsConfigError,
     SignsTransportError,
 )
-from signs_provider.common.http import (
+from signs_provider.common.transport import (
     USER_AGENT,
     RetryPolicy,
     is_loopback_host,
@@ -239,10 +239,10 @@ def test_one_session_and_one_connection_lookup_per_hook(emulator, monkeypatch) -
         return original(cls, conn_id)
 
     monkeypatch.setattr(OpenSignHook, "get_connection", classmethod(counting))
-    session = hook.session
+    session = hook.transport.session
     for _ in range(3):
         hook.get_user()
-    assert hook.session is session
+    assert hook.transport.session is session
     assert lookups == ["os_http"]
 
 
@@ -290,8 +290,9 @@ def test_async_reads_retry_like_sync_ones(emulator, monkeypatch) -> None:
 
     async def poll() -> dict:
         try:
-            response = await hook._asend("GET", f"{hook.base_url}/getcredits")
-            return response.json()
+            transport = await hook.atransport()
+            reply = await transport.send("GET", f"{hook.base_url}/getcredits", idempotent=True)
+            return reply.body
         finally:
             await hook.aclose()
 
@@ -308,7 +309,8 @@ def test_async_errors_are_decoded_like_sync_ones(emulator, monkeypatch) -> None:
 
     async def poll() -> None:
         try:
-            await hook._asend("GET", f"{hook.base_url}/getuser")
+            transport = await hook.atransport()
+            await transport.send("GET", f"{hook.base_url}/getuser", idempotent=True)
         finally:
             await hook.aclose()
 
@@ -326,3 +328,115 @@ def test_ambiguous_write_says_whether_the_client_timed_out(emulator, monkeypatch
     with pytest.raises(AmbiguousWriteError) as dropped:
         hook.request("POST", "createcontact", json={**body, "email": "dropped@example.com"})
     assert (timed_out.value.timed_out, dropped.value.timed_out) == (True, False)
+
+
+# -- what a failed request leaves behind -------------------------------------------------------------
+
+
+class _Errors:
+    """A minimal ApiErrors: every status is final, nothing is raised."""
+
+    def retry_status(self, reply) -> int:
+        return reply.status_code
+
+    def raise_for(self, reply, *, attempts: int) -> None:
+        return None
+
+
+def _transport(**kwargs):
+    from signs_provider.common.transport import SyncTransport
+
+    return SyncTransport(
+        headers={"x-api-token": CANARY, "Authorization": f"Bearer {CANARY}"},
+        timeout=kwargs.pop("timeout", 2),
+        policy=kwargs.pop("policy", FAST),
+        errors=_Errors(),
+        secret_headers=frozenset({"authorization", "x-api-token"}),
+    )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_refused_connection_is_known_never_sent() -> None:
+    """Connection refused: nothing left this machine, so even a create may be sent again."""
+    url = f"http://127.0.0.1:{_free_port()}/createdocument"
+    with pytest.raises(SignsTransportError, match="Nothing was sent") as info:
+        _transport().send("POST", url, idempotent=False)
+    assert not isinstance(info.value, AmbiguousWriteError)
+
+
+def test_transport_errors_keep_no_chain_to_the_request(emulator) -> None:
+    """The client library's exception holds the request and its credential headers: it is not chained."""
+    emulator.control.add_fault(kind="lost_response", path="/createcontact$")
+    url = f"{emulator.opensign_host('sandbox')}/api/v1.2/createcontact"
+    with pytest.raises(AmbiguousWriteError) as info:
+        _transport().send("POST", url, idempotent=False, json={"name": "x", "email": "x@example.com"})
+    assert info.value.__context__ is None and info.value.__cause__ is None
+    closed = f"http://127.0.0.1:{_free_port()}/getuser"
+    with pytest.raises(SignsTransportError) as refused:
+        _transport(policy=RetryPolicy(max_attempts=1)).send("GET", closed, idempotent=True)
+    assert refused.value.__context__ is None and refused.value.__cause__ is None
+
+
+@pytest.fixture
+def two_hosts():
+    """Two loopback servers under different host names: the first redirects to the second."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[dict[str, str]] = []
+
+    class Target(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            seen.append({k.lower(): v for k, v in self.headers.items()})
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    target = ThreadingHTTPServer(("127.0.0.1", 0), Target)
+
+    class Redirect(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            self.send_response(302 if self.command == "GET" else 307)
+            # "localhost" is another host name than 127.0.0.1, as an attacker's host would be.
+            self.send_header("Location", f"http://localhost:{target.server_port}/elsewhere")
+            self.end_headers()
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    source = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    servers = [target, source]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{source.server_port}", seen
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_credentials_never_follow_a_redirect_to_another_host(two_hosts, method: str) -> None:
+    url, seen = two_hosts
+    _transport().send(method, f"{url}/getuser", idempotent=True, json={} if method == "POST" else None)
+    assert len(seen) == 1
+    assert "x-api-token" not in seen[0] and "authorization" not in seen[0]
+    assert all(CANARY not in value for value in seen[0].values())
