@@ -192,14 +192,18 @@ def main() -> int:
             print("  (none)")
 
         ok = bool(results) and all(results)
-        print(f"\nDemo {'finished' if ok else 'FAILED'}. Emulator page: {emu.url}/")
+        print(f"\nDemo {'finished' if ok else 'FAILED'}.")
         if ok and sys.stdin.isatty():
-            print("The emulator stays up so you can look at the page; press Ctrl-C to stop.")
+            print(f"The emulator stays up so you can look at its page, {emu.url}/ ; press Ctrl-C to stop.")
             try:
                 while True:
                     time.sleep(1)
             except KeyboardInterrupt:
                 print()
+    # Without a terminal the emulator stopped with the block above: say so, and where to go next.
+    print("The emulator has stopped.")
+    print("Next: `make airflow` runs a real local Airflow (UI, scheduler, triggerer) against the emulator;")
+    print("`make emulator` starts the emulator alone, with its page at http://127.0.0.1:8099/.")
     return 0 if ok else 1
 
 
