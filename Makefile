@@ -10,7 +10,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow/home
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 
-.PHONY: install lint typecheck test test-fast demo airflow emulator bench lock clean
+.PHONY: install lint typecheck test test-fast docs demo airflow emulator bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck docs
 	$(BIN)/pytest
+
+# The user's manual. Warnings are errors: a broken include, a broken internal link or a docstring
+# that does not parse fails the build.
+docs: install
+	$(BIN)/sphinx-build -q -W --keep-going -b html docs docs/_build/html
+	@echo "The manual: docs/_build/html/index.html"
 
 # Tests only, without the linter and the type checker.
 test-fast: install
@@ -63,4 +69,4 @@ lock: $(BIN)/uv
 		--no-emit-package airflow-provider-signs-emulator pyproject.toml emulator/pyproject.toml -o requirements/lock.txt
 
 clean:
-	rm -rf $(VENV) .airflow .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .airflow .pytest_cache .mypy_cache .ruff_cache docs/_build
