@@ -17,9 +17,9 @@ import logging
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 
 from signs_emulator.clock import Clock
 from signs_emulator.faults import FaultMiddleware, FaultRegistry, FaultRule
@@ -92,6 +92,16 @@ class EmulatorRuntime:
             self._tmp = None
 
 
+async def emulator_runtime(request: Request) -> EmulatorRuntime:
+    """The runtime of the app serving ``request``: how every route finds its state (``Depends``)."""
+    runtime: EmulatorRuntime = request.app.state.emulator
+    return runtime
+
+
+#: A route parameter of this type receives the emulator's runtime.
+Runtime = Annotated[EmulatorRuntime, Depends(emulator_runtime)]
+
+
 class EmulatorApp(FastAPI):
     """FastAPI app whose outermost layer is the fault middleware.
 
@@ -118,11 +128,26 @@ def _load_opensign(clock: Clock, webhook_timeout: float) -> Any | None:
 
 
 def build_app(settings: EmulatorSettings | None = None) -> FastAPI:
-    """Build the emulator app (not started); its runtime is ``app.state.emulator``."""
-    from signs_emulator.control import build_control_router
-    from signs_emulator.feeds import build_feeds_router
+    """Build the emulator app (not started); its runtime is ``app.state.emulator``.
 
+    The routers are module-level and shared by every app; each route finds its state through ``Depends``
+    from ``request.app.state.emulator``, so several apps (emulators) can run in one process.
+    """
     settings = settings or EmulatorSettings()
+    runtime = _build_runtime(settings)
+    app = EmulatorApp(
+        title="signs emulator (OptiSigns + OpenSign)",
+        docs_url="/_emulator/docs",
+        redoc_url=None,
+        openapi_url="/_emulator/openapi.json",
+    )
+    app.fault_registry = runtime.faults
+    app.state.emulator = runtime
+    _include_routers(app, opensign=runtime.opensign is not None)
+    return app
+
+
+def _build_runtime(settings: EmulatorSettings) -> EmulatorRuntime:
     tmp: tempfile.TemporaryDirectory[str] | None = None
     if settings.data_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="signs-emulator-")
@@ -131,7 +156,7 @@ def build_app(settings: EmulatorSettings | None = None) -> FastAPI:
         data_dir = Path(settings.data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
     clock = Clock()
-    runtime = EmulatorRuntime(
+    return EmulatorRuntime(
         settings=settings,
         clock=clock,
         faults=FaultRegistry(parse_fault(f) for f in settings.faults),
@@ -146,21 +171,24 @@ def build_app(settings: EmulatorSettings | None = None) -> FastAPI:
         data_dir=data_dir,
         _tmp=tmp,
     )
-    app = EmulatorApp(
-        title="signs emulator (OptiSigns + OpenSign)",
-        docs_url="/_emulator/docs",
-        redoc_url=None,
-        openapi_url="/_emulator/openapi.json",
-    )
-    app.fault_registry = runtime.faults
-    app.state.emulator = runtime
-    app.include_router(runtime.optisigns.api_router, prefix="/optisigns", tags=["OptiSigns"])
-    app.include_router(runtime.optisigns.upload_router, prefix="/transloadit", tags=["OptiSigns upload"])
-    app.include_router(runtime.optisigns.control_router, prefix="/_emulator/optisigns", tags=["control"])
-    if runtime.opensign is not None:
-        app.include_router(runtime.opensign.api_router, prefix="/opensign", tags=["OpenSign"])
-        app.include_router(runtime.opensign.control_router, prefix="/_emulator/opensign", tags=["control"])
-    app.include_router(build_feeds_router(clock, settings.seed), prefix="/feeds", tags=["feeds"])
-    app.include_router(build_control_router(runtime), prefix="/_emulator", tags=["control"])
-    app.include_router(build_control_router(runtime, page_only=True), include_in_schema=False)
-    return app
+
+
+def _include_routers(app: FastAPI, *, opensign: bool) -> None:
+    """Mount every service's routers (see the URL layout in the module docstring)."""
+    from signs_emulator import control, feeds
+    from signs_emulator.optisigns import control as optisigns_control
+    from signs_emulator.optisigns import graphql_api, transloadit
+
+    # Built now, so a schema without a resolver fails at start-up rather than on the first request.
+    graphql_api.build_optisigns_schema()
+    app.include_router(graphql_api.router, prefix="/optisigns", tags=["OptiSigns"])
+    app.include_router(transloadit.router, prefix="/transloadit", tags=["OptiSigns upload"])
+    app.include_router(optisigns_control.router, prefix="/_emulator/optisigns", tags=["control"])
+    if opensign:
+        from signs_emulator.opensign import routes as opensign_routes
+
+        app.include_router(opensign_routes.api_router, prefix="/opensign", tags=["OpenSign"])
+        app.include_router(opensign_routes.control_router, prefix="/_emulator/opensign", tags=["control"])
+    app.include_router(feeds.router, prefix="/feeds", tags=["feeds"])
+    app.include_router(control.router, prefix="/_emulator", tags=["control"])
+    app.include_router(control.page_router, include_in_schema=False)

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from signs_emulator.clock import Clock
+from signs_emulator.app import Runtime
 
 _CONDITIONS = ["Sunny", "Partly cloudy", "Cloudy", "Light rain", "Thunderstorms", "Windy", "Fog", "Clear"]
 _CITY_BASE_C = {
@@ -144,37 +144,42 @@ def contracts(seed: int, day: date, count: int | None = None) -> dict[str, Any]:
     return {"date": day.isoformat(), "contracts": people}
 
 
-def build_feeds_router(clock: Clock, seed: int) -> APIRouter:
-    """Router with the sample feeds (mounted at ``/feeds``)."""
-    router = APIRouter()
+#: The sample feeds, mounted at ``/feeds``; the clock and seed are the emulator's (``Depends``).
+router = APIRouter()
 
-    @router.get("")
-    def index() -> dict[str, Any]:
-        return {
-            "feeds": {
-                "weather": "/feeds/weather?city=Houston",
-                "kpis": "/feeds/kpis",
-                "contracts": "/feeds/contracts?date=YYYY-MM-DD&count=N",
-            }
+
+@router.get("")
+def index() -> dict[str, Any]:
+    return {
+        "feeds": {
+            "weather": "/feeds/weather?city=Houston",
+            "kpis": "/feeds/kpis",
+            "contracts": "/feeds/contracts?date=YYYY-MM-DD&count=N",
         }
+    }
 
-    @router.get("/weather")
-    def get_weather(city: str = Query("Houston", min_length=1, max_length=80)) -> dict[str, Any]:
-        now = clock.now()
-        return weather(seed, city, now.date(), now)
 
-    @router.get("/kpis")
-    def get_kpis() -> dict[str, Any]:
-        return kpis(seed, clock.now())
+@router.get("/weather")
+def get_weather(
+    runtime: Runtime, city: str = Query("Houston", min_length=1, max_length=80)
+) -> dict[str, Any]:
+    now = runtime.clock.now()
+    return weather(runtime.settings.seed, city, now.date(), now)
 
-    @router.get("/contracts")
-    def get_contracts(
-        date_: str | None = Query(None, alias="date"), count: int | None = Query(None, ge=0, le=500)
-    ) -> dict[str, Any]:
-        try:
-            day = date.fromisoformat(date_) if date_ else clock.now().date()
-        except ValueError:
-            raise HTTPException(400, f"date must be YYYY-MM-DD; got {date_!r}") from None
-        return contracts(seed, day, count)
 
-    return router
+@router.get("/kpis")
+def get_kpis(runtime: Runtime) -> dict[str, Any]:
+    return kpis(runtime.settings.seed, runtime.clock.now())
+
+
+@router.get("/contracts")
+def get_contracts(
+    runtime: Runtime,
+    date_: str | None = Query(None, alias="date"),
+    count: int | None = Query(None, ge=0, le=500),
+) -> dict[str, Any]:
+    try:
+        day = date.fromisoformat(date_) if date_ else runtime.clock.now().date()
+    except ValueError:
+        raise HTTPException(400, f"date must be YYYY-MM-DD; got {date_!r}") from None
+    return contracts(runtime.settings.seed, day, count)

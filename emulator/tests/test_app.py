@@ -154,3 +154,28 @@ def test_feeds_are_deterministic_and_follow_the_clock(emulator: Emulator) -> Non
 def test_openapi_docs_of_the_control_api(emulator: Emulator) -> None:
     spec = requests.get(f"{emulator.url}/_emulator/openapi.json", timeout=5).json()
     assert "/_emulator/faults" in spec["paths"] and "/_emulator/optisigns/screens" in spec["paths"]
+
+
+def test_two_emulators_in_one_process_keep_their_own_state(emulator: Emulator, tmp_path) -> None:
+    # The routers are module-level and shared by every app; each request must still reach the state of the
+    # app that serves it (request.app.state), never another emulator's.
+    with Emulator(data_dir=tmp_path, seed=1) as other:
+        other.control.add_screens(3, tags=["only-here"])
+        other_names = {n["name"] for n in nodes(other, "devices", "name")}
+        names = {n["name"] for n in nodes(emulator, "devices", "name")}
+        assert len(other_names) == len(names) + 3 and not any("Bench" in n for n in names)
+        headers = {"x-api-token": OPENSIGN_TOKENS["sandbox"]}
+        created = requests.post(
+            f"{other.opensign_api_url('sandbox')}/createcontact",
+            json={"name": "Only Here", "email": "only.here@example.com"},
+            headers=headers,
+            timeout=5,
+        )
+        assert created.status_code == 200, created.text
+        contacts = requests.get(
+            f"{emulator.opensign_api_url('sandbox')}/contactlist", headers=headers, timeout=5
+        ).json()["result"]
+        assert "only.here@example.com" not in {c["email"] for c in contacts}
+        assert other.control.count() > 0
+        assert emulator.control.count(path="/createcontact") == 0
+        assert other.runtime.clock is not emulator.runtime.clock

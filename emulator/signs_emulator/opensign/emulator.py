@@ -7,26 +7,26 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from fastapi import APIRouter
-
 from ..clock import Clock
 from ..credentials import OPENSIGN_TOKENS
-from .api import API_VERSIONS, build_api_router
 from .autopilot import AutopilotRunner
-from .control import build_control_router
 from .files import FileRef, FileSigner
 from .links import Links
 from .machine import Event
 from .state import ApiError, Document, Environment, iso, seed_for
 from .webhooks import WebhookDispatcher, event_payload
 
+#: API versions served; every one serves every operation (see :mod:`.routes`).
+API_VERSIONS = ("v1", "v1.1", "v1.2")
+
 
 class OpenSignEmulator:
     """OpenSign's REST API (sandbox, live and eu as separate accounts), download URLs, webhooks and a
     control API for tests.
 
-    The core mounts ``api_router`` at ``/opensign`` (so an environment's base URL is
-    ``http://HOST:PORT/opensign/{env}/api/v1.2``) and ``control_router`` at ``/_emulator/opensign``.
+    The routes are module-level (:mod:`.routes`) and find this object as ``request.app.state.emulator.opensign``:
+    the core mounts ``routes.api_router`` at ``/opensign`` (so an environment's base URL is
+    ``http://HOST:PORT/opensign/{env}/api/v1.2``) and ``routes.control_router`` at ``/_emulator/opensign``.
     """
 
     def __init__(
@@ -45,8 +45,6 @@ class OpenSignEmulator:
         self.environments: dict[str, Environment] = {}
         self.autopilot = AutopilotRunner(self)
         self.reset()
-        self.api_router: APIRouter = build_api_router(self)
-        self.control_router: APIRouter = build_control_router(self)
 
     def reset(self) -> None:
         """Back to the seeded initial state (queued webhook deliveries still go out)."""

@@ -1,5 +1,8 @@
 """``POST /optisigns/graphql``: the schema from ``schema.graphql`` bound to the emulated account.
 
+``router`` serves it (and a short note at ``GET /graphql``); it finds the account through ``Depends`` as
+``request.app.state.emulator.optisigns.state``. The resolvers are module-level functions, one per root field.
+
 Auth is ``Authorization: Bearer <key>``; every root field needs a scope of the key, else the field fails with an
 ``API_SCOPE_OFF`` error. Resolver errors come back with HTTP 200 in the documented shape::
 
@@ -31,6 +34,7 @@ from graphql import (
 )
 
 from signs_emulator.credentials import OPTISIGNS_TAGS_SCOPE
+from signs_emulator.optisigns.emulator import State
 from signs_emulator.optisigns.state import OptiSignsError, OptiSignsState
 
 # Apollo Server answers documents that do not parse or validate with HTTP 400 (resolver errors stay 200).
@@ -373,69 +377,65 @@ def _bearer_key(request: Request) -> str | None:
     return key.strip()
 
 
-def build_graphql_router(state: OptiSignsState) -> APIRouter:
-    """Router with ``POST /graphql`` (and a short note at ``GET /graphql``)."""
-    router = APIRouter()
+#: ``POST /graphql`` (and a short note at ``GET /graphql``).
+router = APIRouter()
+
+
+@router.get("/graphql", include_in_schema=False)
+async def graphql_ide() -> HTMLResponse:
+    return HTMLResponse(
+        "<!doctype html><title>OptiSigns GraphQL (emulator)</title>"
+        "<p>POST GraphQL queries here with <code>Authorization: Bearer &lt;key&gt;</code>. "
+        "Introspection is enabled.</p>"
+    )
+
+
+@router.post("/graphql")
+async def graphql_endpoint(request: Request, state: State) -> JSONResponse:
+    """One GraphQL request against the account of the app serving it."""
     schema = build_optisigns_schema()
-
-    @router.get("/graphql", include_in_schema=False)
-    async def graphql_ide() -> HTMLResponse:
-        return HTMLResponse(
-            "<!doctype html><title>OptiSigns GraphQL (emulator)</title>"
-            "<p>POST GraphQL queries here with <code>Authorization: Bearer &lt;key&gt;</code>. "
-            "Introspection is enabled.</p>"
+    key = _bearer_key(request)
+    scopes = state.scopes_for(key) if key else None
+    if scopes is None:
+        return JSONResponse(
+            _error_body("Unauthorized: missing or invalid API key", "401", UNAUTHORIZED_STATUS),
+            status_code=UNAUTHORIZED_STATUS,
         )
-
-    @router.post("/graphql")
-    async def graphql_endpoint(request: Request) -> JSONResponse:
-        key = _bearer_key(request)
-        scopes = state.scopes_for(key) if key else None
-        if scopes is None:
-            return JSONResponse(
-                _error_body("Unauthorized: missing or invalid API key", "401", UNAUTHORIZED_STATUS),
-                status_code=UNAUTHORIZED_STATUS,
-            )
-        try:
-            payload = json.loads(await request.body())
-            if not isinstance(payload, dict):
-                raise ValueError("body is not a JSON object")
-            query = payload.get("query")
-            if not isinstance(query, str) or not query.strip():
-                raise ValueError("body has no 'query' string")
-            variables = payload.get("variables") or {}
-            if not isinstance(variables, dict):
-                raise ValueError("'variables' must be a JSON object")
-            operation_name = payload.get("operationName")
-        except ValueError as exc:
-            return JSONResponse(_error_body(f"Bad request: {exc}", "BAD_REQUEST", 400), status_code=400)
-        try:
-            document = parse(query)
-        except GraphQLSyntaxError as exc:
-            body = {"errors": [{**exc.formatted, "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}]}
-            return JSONResponse(body, status_code=VALIDATION_ERROR_STATUS)
-        errors = validate(schema, document)
-        if errors:
-            body = {
-                "errors": [
-                    {**e.formatted, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}} for e in errors
-                ]
-            }
-            return JSONResponse(body, status_code=VALIDATION_ERROR_STATUS)
-        state.settle()
-        context = {"state": state, "scopes": scopes, "base_url": str(request.base_url).rstrip("/")}
-        result = execute(
-            schema, document, variable_values=variables, operation_name=operation_name, context_value=context
-        )
-        assert isinstance(result, ExecutionResult)
-        if result.data is None and result.errors and all(e.path is None for e in result.errors):
-            # Variables that do not match their declared types, or no such operation: a request error.
-            body = {
-                "errors": [{**e.formatted, "extensions": {"code": "BAD_USER_INPUT"}} for e in result.errors]
-            }
-            return JSONResponse(body, status_code=VALIDATION_ERROR_STATUS)
-        answer: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            answer["errors"] = [_format_error(e) for e in result.errors]
-        return JSONResponse(answer)
-
-    return router
+    try:
+        payload = json.loads(await request.body())
+        if not isinstance(payload, dict):
+            raise ValueError("body is not a JSON object")
+        query = payload.get("query")
+        if not isinstance(query, str) or not query.strip():
+            raise ValueError("body has no 'query' string")
+        variables = payload.get("variables") or {}
+        if not isinstance(variables, dict):
+            raise ValueError("'variables' must be a JSON object")
+        operation_name = payload.get("operationName")
+    except ValueError as exc:
+        return JSONResponse(_error_body(f"Bad request: {exc}", "BAD_REQUEST", 400), status_code=400)
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError as exc:
+        body = {"errors": [{**exc.formatted, "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}]}
+        return JSONResponse(body, status_code=VALIDATION_ERROR_STATUS)
+    errors = validate(schema, document)
+    if errors:
+        body = {
+            "errors": [{**e.formatted, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}} for e in errors]
+        }
+        return JSONResponse(body, status_code=VALIDATION_ERROR_STATUS)
+    state.settle()
+    context = {"state": state, "scopes": scopes, "base_url": str(request.base_url).rstrip("/")}
+    result = execute(
+        schema, document, variable_values=variables, operation_name=operation_name, context_value=context
+    )
+    assert isinstance(result, ExecutionResult)
+    if result.data is None and result.errors and all(e.path is None for e in result.errors):
+        # Variables that do not match their declared types, or no such operation: a request error.
+        body = {"errors": [{**e.formatted, "extensions": {"code": "BAD_USER_INPUT"}} for e in result.errors]}
+        return JSONResponse(body, status_code=VALIDATION_ERROR_STATUS)
+    answer: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        answer["errors"] = [_format_error(e) for e in result.errors]
+    return JSONResponse(answer)

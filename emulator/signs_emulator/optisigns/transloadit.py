@@ -7,6 +7,9 @@ Transloadit does, so a client that re-orders or pretty-prints the params fails h
 The body is parsed as it arrives and file bytes go straight to disk in chunks: a 1 GB upload never sits in
 memory. (This uses ``python-multipart``'s streaming parser directly; Starlette's ``request.form()`` would
 also spool to disk but only after buffering up to 1 MB per file and copying it again.)
+
+``router`` serves ``POST /assemblies`` and ``GET /assemblies/{assembly_id}``; it finds the account and the
+upload limit through ``Depends`` (``request.app.state.emulator.optisigns``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from typing import IO, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from signs_emulator.optisigns.state import MAX_UPLOAD_BYTES, OptiSignsState, Upload, iso
+from signs_emulator.optisigns.emulator import OptiSigns, State
+from signs_emulator.optisigns.state import OptiSignsState, Upload, iso
 
 _MAX_FIELD_BYTES = 64 * 1024
 
@@ -193,59 +197,59 @@ def _assembly_status(upload: Upload, base_url: str) -> dict[str, Any]:
     }
 
 
-def build_transloadit_router(state: OptiSignsState, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> APIRouter:
-    """Router with ``POST /assemblies`` and ``GET /assemblies/{assembly_id}``."""
-    router = APIRouter()
+router = APIRouter()
 
-    @router.post("/assemblies")
-    async def create_assembly(request: Request) -> JSONResponse:
-        from python_multipart.multipart import MultipartParser, parse_options_header
 
-        content_type, options = parse_options_header(request.headers.get("content-type", ""))
-        boundary = options.get(b"boundary")
-        if content_type != b"multipart/form-data" or not boundary:
-            return _rejection(UploadRejected(400, "BAD_CONTENT_TYPE", "send multipart/form-data"))
-        form = _StreamingForm(state, max_upload_bytes)
-        parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
-        started = time.monotonic()
-        try:
-            async for chunk in request.stream():
-                parser.write(chunk)
-            parser.finalize()
-            params = _check_params(
-                state,
-                bytes(form.fields.get("params", b"")).decode("utf-8", "replace"),
-                bytes(form.fields.get("signature", b"")).decode("utf-8", "replace").strip(),
-            )
-            if form.file_path is None or form.assembly_id is None or form.file_name is None:
-                raise UploadRejected(400, "NO_FILE", "the 'file' field with a file is required")
-        except UploadRejected as exc:
-            form.discard()
-            return _rejection(exc)
-        upload = Upload(
-            assembly_id=form.assembly_id,
-            filename=form.file_name,
-            path=form.file_path,
-            size=form.file_size,
-            content_type=form.file_type,
-            uploaded_at=state.clock.now(),
-            params=params,
+@router.post("/assemblies")
+async def create_assembly(request: Request, service: OptiSigns) -> JSONResponse:
+    """Receive one file (streamed to disk) with its signed params."""
+    state = service.state
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    content_type, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        return _rejection(UploadRejected(400, "BAD_CONTENT_TYPE", "send multipart/form-data"))
+    form = _StreamingForm(state, service.max_upload_bytes)
+    parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
+    started = time.monotonic()
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+        params = _check_params(
+            state,
+            bytes(form.fields.get("params", b"")).decode("utf-8", "replace"),
+            bytes(form.fields.get("signature", b"")).decode("utf-8", "replace").strip(),
         )
-        state.add_upload(upload)
-        status = _assembly_status(upload, str(request.base_url).rstrip("/"))
-        status["upload_duration"] = round(time.monotonic() - started, 3)
-        # How the body was handled, for tests that check the file was streamed rather than buffered.
-        status["emulator"] = {"largest_write_bytes": form.largest_write}
-        return JSONResponse(status)
+        if form.file_path is None or form.assembly_id is None or form.file_name is None:
+            raise UploadRejected(400, "NO_FILE", "the 'file' field with a file is required")
+    except UploadRejected as exc:
+        form.discard()
+        return _rejection(exc)
+    upload = Upload(
+        assembly_id=form.assembly_id,
+        filename=form.file_name,
+        path=form.file_path,
+        size=form.file_size,
+        content_type=form.file_type,
+        uploaded_at=state.clock.now(),
+        params=params,
+    )
+    state.add_upload(upload)
+    status = _assembly_status(upload, str(request.base_url).rstrip("/"))
+    status["upload_duration"] = round(time.monotonic() - started, 3)
+    # How the body was handled, for tests that check the file was streamed rather than buffered.
+    status["emulator"] = {"largest_write_bytes": form.largest_write}
+    return JSONResponse(status)
 
-    @router.get("/assemblies/{assembly_id}")
-    async def get_assembly(assembly_id: str, request: Request) -> JSONResponse:
-        upload = state.uploads.get(assembly_id)
-        if upload is None:
-            return _rejection(UploadRejected(404, "ASSEMBLY_NOT_FOUND", f"No assembly {assembly_id!r}"))
-        return JSONResponse(_assembly_status(upload, str(request.base_url).rstrip("/")))
 
-    return router
+@router.get("/assemblies/{assembly_id}")
+async def get_assembly(assembly_id: str, request: Request, state: State) -> JSONResponse:
+    upload = state.uploads.get(assembly_id)
+    if upload is None:
+        return _rejection(UploadRejected(404, "ASSEMBLY_NOT_FOUND", f"No assembly {assembly_id!r}"))
+    return JSONResponse(_assembly_status(upload, str(request.base_url).rstrip("/")))
 
 
 def _rejection(exc: UploadRejected) -> JSONResponse:
