@@ -86,6 +86,9 @@ def document_json(doc: Document, call: Call, *, full: bool) -> dict[str, Any]:
     return out
 
 
+# -- operations ----------------------------------------------------------------------------------------------
+
+
 def _new_document(
     call: Call, *, title: str, file: bytes, signers: list[Signer], options: dict[str, Any], **fields: Any
 ) -> Document:
@@ -314,6 +317,9 @@ def form_data(call: Call, document_id: str) -> dict[str, Any]:
 def signing_links(call: Call, document_id: str) -> dict[str, Any]:
     doc = call.env.document(document_id)
     return {"objectId": doc.id, "signurl": _sign_urls(call, doc)}
+
+
+# -- creating from a template: its settings, overridable per document, and its roles filled ---------------
 
 
 def _document_defaults() -> dict[str, Any]:
