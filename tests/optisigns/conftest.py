@@ -7,7 +7,7 @@ import json
 import pytest
 
 from signs_emulator.credentials import OPTISIGNS_READONLY_KEY
-from signs_provider.common.http import RetryPolicy
+from signs_provider.common.transport import RetryPolicy
 from signs_provider.optisigns.hooks import OptiSignsHook
 
 # Quick retries: tests wait for behaviour, not for backoff.
@@ -22,9 +22,13 @@ def optisigns_env(emulator, monkeypatch):
     return emulator
 
 
+#: A short landing wait: a write whose answer was lost is settled in seconds, not in a minute.
+LANDING_WAIT = 1.0
+
+
 @pytest.fixture
 def hook(optisigns_env) -> OptiSignsHook:
-    return OptiSignsHook(retry_policy=FAST)
+    return OptiSignsHook(retry_policy=FAST, landing_wait=LANDING_WAIT)
 
 
 @pytest.fixture

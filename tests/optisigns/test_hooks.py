@@ -12,8 +12,8 @@ import pytest
 
 from signs_emulator.credentials import OPTISIGNS_DEMO_KEY, OPTISIGNS_READONLY_KEY
 from signs_provider.common.errors import SignsApiError, SignsConfigError
-from signs_provider.common.http import RetryPolicy
 from signs_provider.common.times import parse_api_time
+from signs_provider.common.transport import RetryPolicy
 from signs_provider.optisigns.errors import (
     OptiSignsAuthError,
     OptiSignsGraphQLError,
@@ -949,7 +949,7 @@ def test_set_playlist_items_raises_when_the_api_does_not_apply_a_change(hook, em
     a = hook.upsert_website_asset("A", "https://a.example.com")["_id"]
     playlist = hook.upsert_playlist("Stubborn")["_id"]
     # The emulator always applies durations; an API that ignores them is simulated by not sending them.
-    monkeypatch.setattr(hook, "_set_durations", lambda playlist_id, by_duration: None)
+    monkeypatch.setattr(hook.client.playlists, "set_durations", lambda playlist_id, by_duration: None)
     with pytest.raises(SignsApiError, match=r"position 0: 10(\.0)?s instead of 25(\.0)?s"):
         hook.set_playlist_items(playlist, [(a, 25)])
 
@@ -1048,8 +1048,8 @@ def test_find_playlist_takes_the_oldest_of_same_named_ones(hook, emulator, monke
     assert hook.find_playlist("Twin")["_id"] == first
     # The API's order is not documented and the emulator lists oldest first: serve the same real
     # answer newest first, as another server could.
-    listed = hook.list_playlists
-    monkeypatch.setattr(hook, "list_playlists", lambda **kw: list(reversed(listed(**kw))))
+    listed = hook.client.playlists.list
+    monkeypatch.setattr(hook.client.playlists, "list", lambda **kw: list(reversed(listed(**kw))))
     assert hook.find_playlist("Twin")["_id"] == first
     assert hook.upsert_playlist("Twin")["_id"] == first
 

@@ -12,21 +12,40 @@ libraries are imported only when a task runs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
 from signs_provider.optisigns import DEFAULT_CONN_ID
+from signs_provider.optisigns._arguments import (
+    ASSIGN_CONTENT_ARGUMENTS,
+    PUSH_TO_SCREENS_ARGUMENTS,
+    call_arguments,
+    json_arg,
+    takes,
+    template_fields,
+    template_list,
+)
 from signs_provider.optisigns.links import LINK_XCOM_KEY, OptiSignsLink, optisigns_app_url
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
 
-    from signs_provider.optisigns.hooks import OptiSignsHook, PlaylistEntryLike, PushMode
+    from signs_provider.optisigns.hooks import OptiSignsHook, PlaylistEntryLike
+
+__all__ = [
+    "OptiSignsAssignContentOperator",
+    "OptiSignsCleanupAssetsOperator",
+    "OptiSignsGraphQLOperator",
+    "OptiSignsPushToScreensOperator",
+    "OptiSignsSyncPlaylistOperator",
+    "OptiSignsUploadAssetOperator",
+    "OptiSignsUpsertWebsiteAssetOperator",
+    "template_list",
+]
 
 
 class _OptiSignsOperator(BaseOperator):
@@ -91,7 +110,7 @@ class OptiSignsGraphQLOperator(_OptiSignsOperator):
         self.idempotent = idempotent
 
     def execute(self, context: Context) -> Any:
-        variables = _json_arg(self.variables, field="variables")
+        variables = json_arg(self.variables, field="variables")
         return self.hook.execute(self.query, variables, idempotent=self.idempotent)
 
 
@@ -146,7 +165,7 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
         return OptiSignsHook(optisigns_conn_id=self.optisigns_conn_id, max_upload_bytes=self.max_upload_bytes)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from signs_provider.optisigns.hooks import asset_summary
+        from signs_provider.optisigns.client.assets import asset_summary
 
         asset = self.hook.upload_file(
             self.source, name=self.name, tags=self._tags(self.tags), path=self.folder
@@ -224,7 +243,7 @@ class OptiSignsSyncPlaylistOperator(_OptiSignsOperator):
         self.delete_replaced_assets = delete_replaced_assets
 
     def execute(self, context: Context) -> dict[str, Any]:
-        items = _json_arg(self.items, field="items")
+        items = json_arg(self.items, field="items")
         summary = self.hook.sync_playlist(
             self.name,
             items,
@@ -237,26 +256,11 @@ class OptiSignsSyncPlaylistOperator(_OptiSignsOperator):
 
 
 class _ScreensOperator(_OptiSignsOperator):
-    """Content and targets shared by the push and assign operators."""
+    """Content shared by the push and assign operators (their arguments come from ``_arguments``)."""
 
-    def __init__(
-        self,
-        *,
-        asset_id: str | None = None,
-        playlist_id: str | None = None,
-        schedule_id: str | None = None,
-        screen_ids: Sequence[str] = (),
-        screen_names: Sequence[str] = (),
-        tags: Sequence[str] = (),
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.asset_id = asset_id
-        self.playlist_id = playlist_id
-        self.schedule_id = schedule_id
-        self.screen_ids = screen_ids
-        self.screen_names = screen_names
-        self.tags = tags
+    asset_id: str | None
+    playlist_id: str | None
+    schedule_id: str | None
 
     def _content_link(self, context: Context) -> None:
         if self.playlist_id:
@@ -270,9 +274,10 @@ class _ScreensOperator(_OptiSignsOperator):
 class OptiSignsPushToScreensOperator(_ScreensOperator):
     """Push an asset, playlist or schedule to screens with one API call, however many screens.
 
-    Screens are chosen by ``screen_ids``, ``screen_names`` (resolved to ids first), ``tags`` and
-    ``tag_rules``; unknown names, ids and tags fail the task before anything is pushed.
-    Returns ``{"content_type", "content_id", "mode", "screen_ids"}``.
+    Takes the arguments of ``OptiSignsHook.push_to_screens`` (but ``force``): ``asset_id``,
+    ``playlist_id`` or ``schedule_id``; screens by ``screen_ids``, ``screen_names`` (resolved to
+    ids first), ``tags`` and ``tag_rules``; unknown names, ids and tags fail the task before
+    anything is pushed. Returns ``{"content_type", "content_id", "mode", "screen_ids"}``.
 
     :param mode: ``NOW`` (default), ``SCHEDULE`` (at ``start_at``, optionally until
         ``expire_at``) or ``TEMPORARILY`` (a takeover for ``takeover_minutes``).
@@ -280,53 +285,14 @@ class OptiSignsPushToScreensOperator(_ScreensOperator):
         time; aware ones are converted to this zone (see ``OptiSignsHook.push_to_screens``).
     """
 
-    template_fields: Sequence[str] = (
-        "asset_id",
-        "playlist_id",
-        "schedule_id",
-        "screen_ids",
-        "screen_names",
-        "tags",
-        "tag_rules",
-        "start_at",
-        "expire_at",
-        "optisigns_conn_id",
-    )
+    template_fields: Sequence[str] = template_fields(PUSH_TO_SCREENS_ARGUMENTS, "optisigns_conn_id")
 
-    def __init__(
-        self,
-        *,
-        tag_rules: Sequence[str] = (),
-        mode: PushMode = "NOW",
-        start_at: datetime | str | None = None,
-        expire_at: datetime | str | None = None,
-        local_timezone: str = "UTC",
-        takeover_minutes: float | None = None,
-        **kwargs: Any,
-    ) -> None:
+    @takes(PUSH_TO_SCREENS_ARGUMENTS)
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.tag_rules = tag_rules
-        self.mode = mode
-        self.start_at = start_at
-        self.expire_at = expire_at
-        self.local_timezone = local_timezone
-        self.takeover_minutes = takeover_minutes
 
     def execute(self, context: Context) -> dict[str, Any]:
-        result = self.hook.push_to_screens(
-            asset_id=self.asset_id,
-            playlist_id=self.playlist_id,
-            schedule_id=self.schedule_id,
-            screen_ids=template_list(self.screen_ids),
-            screen_names=template_list(self.screen_names),
-            tags=template_list(self.tags),
-            tag_rules=template_list(self.tag_rules),
-            mode=self.mode,
-            start_at=self.start_at,
-            expire_at=self.expire_at,
-            local_timezone=self.local_timezone,
-            takeover_minutes=self.takeover_minutes,
-        )
+        result = self.hook.push_to_screens(**call_arguments(self, PUSH_TO_SCREENS_ARGUMENTS))
         self._content_link(context)
         return {key: result[key] for key in ("content_type", "content_id", "mode", "screen_ids")}
 
@@ -334,40 +300,22 @@ class OptiSignsPushToScreensOperator(_ScreensOperator):
 class OptiSignsAssignContentOperator(_ScreensOperator):
     """Set what screens play, as their lasting setting (``updateDevice``, one call per screen).
 
-    With no content given, the screens are blanked. For many screens prefer
-    :class:`OptiSignsPushToScreensOperator` (one call). Returns
+    Content by ``asset_id``, ``playlist_id`` or ``schedule_id``; with none, the screens are
+    blanked. Screens by ``screen_ids``, ``screen_names`` and ``tags``, resolved with one listing.
+    For many screens prefer :class:`OptiSignsPushToScreensOperator` (one call). Returns
     ``{"content_type", "content_id", "screen_ids"}``.
     """
 
-    template_fields: Sequence[str] = (
-        "asset_id",
-        "playlist_id",
-        "schedule_id",
-        "screen_ids",
-        "screen_names",
-        "tags",
-        "optisigns_conn_id",
-    )
+    template_fields: Sequence[str] = template_fields(ASSIGN_CONTENT_ARGUMENTS, "optisigns_conn_id")
+
+    @takes(ASSIGN_CONTENT_ARGUMENTS)
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from signs_provider.optisigns.hooks import _content
-
-        ids = template_list(self.screen_ids)
-        names, tags = template_list(self.screen_names), template_list(self.tags)
-        screens = self.hook.find_screens(ids=ids, names=names, tags=tags) if (ids or names or tags) else []
-        if not screens:
-            from signs_provider.common.errors import SignsConfigError
-
-            raise SignsConfigError("No screens: pass screen_ids, screen_names or tags.")
-        updated = self.hook.assign_content(
-            [s["_id"] for s in screens],
-            asset_id=self.asset_id,
-            playlist_id=self.playlist_id,
-            schedule_id=self.schedule_id,
-        )
+        result = self.hook.client.delivery.assign(**call_arguments(self, ASSIGN_CONTENT_ARGUMENTS))
         self._content_link(context)
-        kind, content_id = _content(self.asset_id, self.playlist_id, self.schedule_id, allow_none=True)
-        return {"content_type": kind, "content_id": content_id, "screen_ids": [s["_id"] for s in updated]}
+        return {key: result[key] for key in ("content_type", "content_id", "screen_ids")}
 
 
 class OptiSignsCleanupAssetsOperator(_OptiSignsOperator):
@@ -410,27 +358,3 @@ class OptiSignsCleanupAssetsOperator(_OptiSignsOperator):
             dry_run=self.preview,
             keep_in_use=self.keep_in_use,
         )
-
-
-def template_list(value: Sequence[str] | str | None) -> list[str]:
-    """Template-friendly: a rendered JSON list, a lone string, or a sequence."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            return [str(v) for v in json.loads(text)]
-        return [text] if text else []
-    return [str(v) for v in value]
-
-
-def _json_arg(value: Any, *, field: str) -> Any:
-    """A templated argument that may arrive as JSON text; bad JSON names the field."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except ValueError as exc:
-        from signs_provider.common.errors import SignsConfigError
-
-        raise SignsConfigError(f"{field}: not valid JSON ({exc}); pass a list/dict or JSON text.") from None

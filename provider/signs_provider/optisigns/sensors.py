@@ -12,31 +12,29 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.sdk import PokeReturnValue
 
+from signs_provider.common.sensors import DeferrableSignsSensor
 from signs_provider.optisigns import DEFAULT_CONN_ID, DEFAULT_HEARTBEAT_MAX_AGE_SECONDS
+from signs_provider.optisigns._arguments import template_list
 from signs_provider.optisigns.links import LINK_XCOM_KEY, OptiSignsLink, optisigns_app_url
-from signs_provider.optisigns.operators import template_list
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+    from airflow.triggers.base import BaseTrigger
 
+    from signs_provider.optisigns.client.types import Screen
     from signs_provider.optisigns.hooks import OptiSignsHook
 
 
-class _OptiSignsSensor(BaseSensorOperator):
+class _OptiSignsSensor(DeferrableSignsSensor):
+    """Pokes on the worker; with ``deferrable`` (see the base), checks once, then waits in a trigger."""
+
     operator_extra_links = (OptiSignsLink(),)
 
-    def __init__(
-        self,
-        *,
-        optisigns_conn_id: str = DEFAULT_CONN_ID,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, optisigns_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.optisigns_conn_id = optisigns_conn_id
-        self.deferrable = deferrable
 
     @cached_property
     def hook(self) -> OptiSignsHook:
@@ -44,21 +42,9 @@ class _OptiSignsSensor(BaseSensorOperator):
 
         return OptiSignsHook(optisigns_conn_id=self.optisigns_conn_id)
 
-    def execute(self, context: Context) -> Any:
-        if not self.deferrable:
-            return super().execute(context)
-        # Check once on the worker: no deferral when there is nothing to wait for.
-        first = self.poke(context)
-        if isinstance(first, PokeReturnValue) and first.is_done:
-            return first.xcom_value
-        self.defer(
-            trigger=self._trigger(end_time=time.time() + self.timeout),
-            method_name="execute_complete",
-            timeout=timedelta(seconds=self.timeout),
-        )
-
-    def _trigger(self, *, end_time: float) -> Any:
-        raise NotImplementedError
+    def _end_time(self) -> float:
+        """When the trigger gives up: the sensor's timeout from the moment it defers."""
+        return time.time() + self.timeout
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         from signs_provider.optisigns.errors import AssetProcessingError, OptiSignsTimeoutError
@@ -95,8 +81,8 @@ class OptiSignsAssetReadySensor(_OptiSignsSensor):
         self.asset_id = asset_id
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
+        from signs_provider.optisigns.client.assets import asset_state, asset_summary
         from signs_provider.optisigns.errors import AssetProcessingError
-        from signs_provider.optisigns.hooks import asset_state, asset_summary
 
         asset = self.hook.get_asset(self.asset_id)
         state = asset_state(asset)
@@ -109,14 +95,14 @@ class OptiSignsAssetReadySensor(_OptiSignsSensor):
             return False
         return PokeReturnValue(True, self._result(context, {"asset": asset_summary(asset)}))
 
-    def _trigger(self, *, end_time: float) -> Any:
+    def trigger(self, context: Context) -> BaseTrigger:
         from signs_provider.optisigns.triggers import OptiSignsAssetReadyTrigger
 
         return OptiSignsAssetReadyTrigger(
             asset_id=self.asset_id,
             optisigns_conn_id=self.optisigns_conn_id,
             poll_interval=self.poke_interval,
-            end_time=end_time,
+            end_time=self._end_time(),
         )
 
     def _result(self, context: Context, event: dict[str, Any]) -> Any:
@@ -155,9 +141,17 @@ class OptiSignsScreensOnlineSensor(_OptiSignsSensor):
         self.path = path
         self.min_online = min_online
         self.max_heartbeat_age = max_heartbeat_age
+        self._screens: list[Screen] | None = None
 
-    @cached_property
+    @property
     def resolved_ids(self) -> list[str]:
+        """The chosen screens' ids (resolved once, on first use)."""
+        return [s["_id"] for s in self._resolve()[0]]
+
+    def _resolve(self) -> tuple[list[Screen], bool]:
+        """The chosen screens, and whether they were just read (then fresh enough for a first poke)."""
+        if self._screens is not None:
+            return self._screens, False
         screens = self.hook.find_screens(
             ids=template_list(self.screen_ids),
             names=template_list(self.screen_names),
@@ -168,15 +162,17 @@ class OptiSignsScreensOnlineSensor(_OptiSignsSensor):
             from signs_provider.common.errors import SignsConfigError
 
             raise SignsConfigError(f"min_online: must be between 1 and {len(screens)} (the screens chosen).")
-        return [s["_id"] for s in screens]
+        self._screens = screens
+        return screens, True
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
-        from signs_provider.optisigns.hooks import split_online
+        from signs_provider.optisigns.client.screens import split_online
 
-        ids = self.resolved_ids
-        result = split_online(
-            self.hook.list_screens(), ids, max_heartbeat_age=self.max_heartbeat_age.total_seconds()
-        )
+        chosen, just_read = self._resolve()
+        ids = [s["_id"] for s in chosen]
+        # The first poke judges the screens just resolved: no second listing of every screen.
+        screens = chosen if just_read else self.hook.list_screens()
+        result = split_online(screens, ids, max_heartbeat_age=self.max_heartbeat_age.total_seconds())
         needed = len(ids) if self.min_online is None else self.min_online
         if len(result["online"]) < needed:
             self.log.info(
@@ -185,7 +181,7 @@ class OptiSignsScreensOnlineSensor(_OptiSignsSensor):
             return False
         return PokeReturnValue(True, self._result(context, result))
 
-    def _trigger(self, *, end_time: float) -> Any:
+    def trigger(self, context: Context) -> BaseTrigger:
         from signs_provider.optisigns.triggers import OptiSignsScreensOnlineTrigger
 
         return OptiSignsScreensOnlineTrigger(
@@ -194,7 +190,7 @@ class OptiSignsScreensOnlineSensor(_OptiSignsSensor):
             max_heartbeat_age=self.max_heartbeat_age.total_seconds(),
             optisigns_conn_id=self.optisigns_conn_id,
             poll_interval=self.poke_interval,
-            end_time=end_time,
+            end_time=self._end_time(),
         )
 
     def _result(self, context: Context, event: dict[str, Any]) -> Any:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from signs_provider.optisigns import DEFAULT_HEARTBEAT_MAX_AGE_SECONDS
+from signs_provider.optisigns import DEFAULT_CONN_ID, DEFAULT_HEARTBEAT_MAX_AGE_SECONDS
 from signs_provider.optisigns.errors import AssetProcessingError
-from signs_provider.optisigns.hooks import OptiSignsHook, asset_state, asset_summary, split_online
+
+if TYPE_CHECKING:
+    from signs_provider.optisigns.hooks import OptiSignsHook
 
 
 class _PollingTrigger(BaseTrigger):
@@ -41,6 +43,9 @@ class _PollingTrigger(BaseTrigger):
         raise NotImplementedError
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        # Imported here: the triggerer loads this module for every trigger it deserializes.
+        from signs_provider.optisigns.hooks import OptiSignsHook
+
         hook = OptiSignsHook(optisigns_conn_id=self.optisigns_conn_id)
         try:
             while True:
@@ -76,7 +81,7 @@ class OptiSignsAssetReadyTrigger(_PollingTrigger):
         self,
         *,
         asset_id: str,
-        optisigns_conn_id: str = OptiSignsHook.default_conn_name,
+        optisigns_conn_id: str = DEFAULT_CONN_ID,
         poll_interval: float = 10.0,
         end_time: float | None = None,
     ) -> None:
@@ -90,6 +95,8 @@ class OptiSignsAssetReadyTrigger(_PollingTrigger):
         )
 
     async def check(self, hook: OptiSignsHook) -> dict[str, Any] | None:
+        from signs_provider.optisigns.client.assets import asset_state, asset_summary
+
         asset = await hook.aget_asset(self.asset_id)
         state = asset_state(asset)
         if state == "ready":
@@ -127,7 +134,7 @@ class OptiSignsScreensOnlineTrigger(_PollingTrigger):
         screen_ids: list[str],
         min_online: int | None = None,
         max_heartbeat_age: float = DEFAULT_HEARTBEAT_MAX_AGE_SECONDS,
-        optisigns_conn_id: str = OptiSignsHook.default_conn_name,
+        optisigns_conn_id: str = DEFAULT_CONN_ID,
         poll_interval: float = 30.0,
         end_time: float | None = None,
     ) -> None:
@@ -148,6 +155,8 @@ class OptiSignsScreensOnlineTrigger(_PollingTrigger):
         )
 
     async def check(self, hook: OptiSignsHook) -> dict[str, Any] | None:
+        from signs_provider.optisigns.client.screens import split_online
+
         result = split_online(
             await hook.alist_screens(), self.screen_ids, max_heartbeat_age=self.max_heartbeat_age
         )

@@ -1,0 +1,194 @@
+"""Delivery: put content on screens, by a push (one call for many screens) or as their lasting setting.
+
+Depends on :class:`~signs_provider.optisigns.client.screens.Screens`, which resolves names, ids and
+tags (one listing) before anything is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from signs_provider.common.errors import SignsConfigError
+from signs_provider.optisigns.client._inputs import (
+    CONTENT_ID_FIELD,
+    PUSH_TIME_SUFFIX,
+    api_time,
+    content,
+    str_list,
+    zone,
+)
+from signs_provider.optisigns.client.graphql import Mutation
+
+if TYPE_CHECKING:
+    from signs_provider.optisigns.client.graphql import GraphQLSession
+    from signs_provider.optisigns.client.screens import Screens
+    from signs_provider.optisigns.client.types import PushMode, Screen
+
+_PUSH_TO_SCREENS = (
+    "mutation PushToScreens($force: Boolean, $payload: PushToScreensInput!, $teamId: String) {\n"
+    "  pushToScreens(force: $force, payload: $payload, teamId: $teamId)\n}"
+)
+#: Pushing the same content now again leaves the screens as they are: safe to retry.
+PUSH_NOW = Mutation(_PUSH_TO_SCREENS, "pushToScreens", idempotent=True)
+#: A repeated scheduled push may queue the change twice, and a repeated takeover restarts its
+#: timer: not retried blindly.
+PUSH_LATER = Mutation(_PUSH_TO_SCREENS, "pushToScreens", idempotent=False)
+
+
+class Delivery:
+    """What screens play.
+
+    :param graphql: the GraphQL session.
+    :param screens: resolves the target screens.
+    """
+
+    def __init__(self, graphql: GraphQLSession, screens: Screens) -> None:
+        self.graphql = graphql
+        self.screens = screens
+
+    def assign(
+        self,
+        *,
+        screen_ids: Iterable[str] = (),
+        screen_names: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        asset_id: str | None = None,
+        playlist_id: str | None = None,
+        schedule_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Set what screens play (``updateDevice``, one call per screen); no content blanks them.
+
+        The screens are resolved with one listing, and every id, name and tag checked, before any
+        screen is changed.
+
+        :return: ``{"content_type", "content_id", "screen_ids", "screens"}`` (``screens`` as updated).
+        :raises UnknownScreensError: a screen is not one of the team's; nothing was changed.
+        """
+        ids = list(dict.fromkeys(str_list(screen_ids, field="screen_ids")))
+        names = str_list(screen_names, field="screen_names")
+        tag_list = str_list(tags, field="tags")
+        if not (ids or names or tag_list):
+            raise SignsConfigError("No screens: pass screen_ids, screen_names or tags.")
+        kind, content_id = content(asset_id, playlist_id, schedule_id, allow_none=True)
+        targets = self.screens.find(ids=ids, names=names, tags=tag_list)
+        updated = [self.screens.set_content(s["_id"], kind, content_id) for s in targets]
+        return {
+            "content_type": kind,
+            "content_id": content_id,
+            "screen_ids": [s["_id"] for s in updated],
+            "screens": updated,
+        }
+
+    def push(
+        self,
+        *,
+        asset_id: str | None = None,
+        playlist_id: str | None = None,
+        schedule_id: str | None = None,
+        screen_ids: Iterable[str] = (),
+        screen_names: Iterable[str] = (),
+        tags: Iterable[str] = (),
+        tag_rules: Iterable[str] = (),
+        mode: PushMode = "NOW",
+        start_at: datetime | str | None = None,
+        expire_at: datetime | str | None = None,
+        local_timezone: str = "UTC",
+        takeover_minutes: float | None = None,
+        force: bool | None = None,
+    ) -> dict[str, Any]:
+        """Push content to screens with one ``pushToScreens`` call, whatever the number of screens.
+
+        Ids, names and tags are checked against one listing of the team's screens before anything
+        is sent.
+
+        :param screen_ids: target screens by id.
+        :param screen_names: target screens by name (resolved to ids).
+        :param tags: target every screen carrying any of these tags (each must match a screen).
+        :param tag_rules: target by tag rules (names of rules defined in OptiSigns; not checked,
+            so the returned ``screen_ids`` may then be empty or incomplete).
+        :param mode: ``NOW``; ``SCHEDULE`` (from ``start_at``, until ``expire_at`` if given);
+            ``TEMPORARILY`` (a takeover for ``takeover_minutes``, then the screens revert).
+        :param start_at: for ``SCHEDULE``. A naive time (or an ISO string without an offset) is
+            the screens' wall-clock time and is sent as written; an aware time (or a string with
+            an offset or ``Z``) is converted to ``local_timezone`` first.
+        :param expire_at: like ``start_at``.
+        :param local_timezone: the screens' IANA time zone, e.g. ``"Europe/Berlin"`` (checked).
+        :return: ``{"content_type", "content_id", "mode", "screen_ids", "result"}``: ``screen_ids``
+            are those the API reports reached, else those resolved here; ``result`` is the API's answer.
+        """
+        kind, content_id = content(asset_id, playlist_id, schedule_id)
+        ids = str_list(screen_ids, field="screen_ids")
+        names = str_list(screen_names, field="screen_names")
+        tag_list = str_list(tags, field="tags")
+        rules = str_list(tag_rules, field="tag_rules")
+        if not (ids or names or tag_list or rules):
+            raise SignsConfigError("No target: pass screen_ids, screen_names, tags or tag_rules.")
+        payload: dict[str, Any] = {"type": mode, "currentType": kind, CONTENT_ID_FIELD[kind]: content_id}
+        if mode == "NOW":
+            operation = PUSH_NOW
+        elif mode == "SCHEDULE":
+            payload["scheduleData"] = schedule_data(start_at, expire_at, local_timezone)
+            operation = PUSH_LATER
+        elif mode == "TEMPORARILY":
+            payload["temporarilyFlashData"] = {"scheduleTimeMinutes": takeover(takeover_minutes)}
+            force = True if force is None else force  # as the official SDK does for a takeover
+            operation = PUSH_LATER
+        else:
+            raise SignsConfigError(f"mode: {mode!r} is not one of NOW, SCHEDULE, TEMPORARILY.")
+        screens: list[Screen] = (
+            self.screens.find(ids=ids, names=names, tags=tag_list) if (ids or names or tag_list) else []
+        )
+        if names:
+            # Names are resolved here; the API takes ids and tags.
+            by_name = {s["_id"] for s in screens if {s.get("deviceName"), s.get("name")} & set(names)}
+            ids = list(dict.fromkeys([*ids, *sorted(by_name)]))
+        payload["deviceIds"] = ids
+        if tag_list:
+            payload["tags"] = tag_list
+        if rules:
+            payload["tagRules"] = rules
+        result = self.graphql.send(operation, {"payload": payload, "force": force})
+        reached = result.get("deviceIds") if isinstance(result, dict) else None
+        return {
+            "content_type": kind,
+            "content_id": content_id,
+            "mode": mode,
+            "screen_ids": list(reached or [s["_id"] for s in screens]),
+            "result": result,
+        }
+
+
+# -- pure logic --------------------------------------------------------------------------------------
+
+
+def schedule_data(
+    start_at: datetime | str | None, expire_at: datetime | str | None, local_timezone: str
+) -> dict[str, Any]:
+    """``scheduleData`` of a scheduled push: wall-clock times in the screens' zone (checked)."""
+    if start_at is None:
+        raise SignsConfigError("start_at: required with mode='SCHEDULE' (when the change starts).")
+    tz = zone(local_timezone, field="local_timezone")
+    start = api_time(start_at, field="start_at", zone=tz, suffix=PUSH_TIME_SUFFIX)
+    data: dict[str, Any] = {"scheduleTime": start, "localTimezone": local_timezone}
+    if expire_at is not None:
+        end = api_time(expire_at, field="expire_at", zone=tz, suffix=PUSH_TIME_SUFFIX)
+        if end <= start:
+            raise SignsConfigError("expire_at: must be after start_at.")
+        data.update(expireScheduleTime=end, isCheckExpireTime=True)
+    return data
+
+
+def takeover(minutes: Any) -> float:
+    """The minutes of a takeover, checked positive."""
+    try:
+        value = float(minutes) if minutes is not None else 0.0
+    except (TypeError, ValueError):
+        value = 0.0
+    if not value > 0:
+        raise SignsConfigError(
+            f"takeover_minutes: a positive number of minutes is required with mode='TEMPORARILY', "
+            f"got {minutes!r}."
+        )
+    return value

@@ -1,0 +1,285 @@
+"""The GraphQL session: one way to send an operation, page through a list, and settle a lost write.
+
+Each operation the client sends is an :class:`Operation` declared beside the code that sends it,
+carrying its document *and* whether it may be repeated blindly (``idempotent``), so that no call
+site decides it. A creating mutation goes through :meth:`GraphQLSession.create_once`, which
+settles a lost answer with :func:`signs_provider.common.recovery.send_once`.
+
+Airflow-free: the session is given a transport (or a way to get the hook's), the endpoint, the
+team and the landing wait.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from signs_provider.common.errors import SignsApiError, SignsConfigError
+from signs_provider.common.recovery import send_once
+from signs_provider.optisigns.client._inputs import merge_tags, with_provider_tag
+
+if TYPE_CHECKING:
+    from signs_provider.common.transport import AsyncTransport, Reply, SyncTransport
+    from signs_provider.optisigns.errors import OptiSignsApiErrors
+
+# The first keyword of a GraphQL document says whether it may change state. Comments and
+# whitespace may come first; an anonymous "{ ... }" is a query.
+_OPERATION_TYPE = re.compile(r"^(?:\s|#[^\n]*\n|,)*(query|mutation|subscription|\{)")
+_DECLARES_TEAM_ID = re.compile(r"\$teamId\s*:")
+
+
+def operation_type(document: str) -> str:
+    """``query``, ``mutation`` or ``subscription`` for a GraphQL document.
+
+    >>> operation_type("# list\\n{ me { _id } }")
+    'query'
+    """
+    match = _OPERATION_TYPE.match(document)
+    if not match:
+        raise SignsConfigError(
+            "query: not a GraphQL operation. Start it with 'query', 'mutation' or '{', "
+            "e.g. 'query { me { _id } }'."
+        )
+    keyword = match.group(1)
+    return "query" if keyword == "{" else keyword
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A GraphQL document, the root field whose value it returns, and whether it may be repeated.
+
+    Queries are always idempotent; a mutation says so where it is declared (setting a screen's
+    content is, adding playlist items is not).
+    """
+
+    document: str
+    field: str
+    idempotent: bool
+
+
+def Query(document: str, field: str) -> Operation:
+    """A read: retried on network errors, 429 and 5xx."""
+    return Operation(document, field, idempotent=True)
+
+
+def Mutation(document: str, field: str, *, idempotent: bool) -> Operation:
+    """A write; ``idempotent`` says whether sending it twice leaves the same end state."""
+    return Operation(document, field, idempotent=idempotent)
+
+
+def list_query(field: str, input_type: str, fields: str) -> Operation:
+    """The Relay-style list query of ``field``, filtered by a ``query`` input."""
+    return Query(
+        f"query List($query: {input_type}!, $first: Int, $after: String, $teamId: String) {{\n"
+        f"  {field}(query: $query, first: $first, after: $after, teamId: $teamId) {{\n"
+        f"    page {{ edges {{ node {{ {fields} }} }} pageInfo {{ hasNextPage endCursor }} }}\n"
+        "  }\n}",
+        field,
+    )
+
+
+# deleteObjects serves every area (assets, playlists): deleting what is already gone leaves the same
+# end state, so a retry after a lost answer is fine.
+DELETE_OBJECTS = Mutation(
+    "mutation DeleteObjects($payload: DeleteObjectInput!, $teamId: String) {\n"
+    "  deleteObjects(payload: $payload, teamId: $teamId)\n}",
+    "deleteObjects",
+    idempotent=True,
+)
+
+
+class GraphQLSession:
+    """Sends GraphQL operations to one endpoint, for one team.
+
+    :param url: the GraphQL endpoint.
+    :param errors: how the API reports failures (decodes ``data`` or raises).
+    :param transport: returns the transport to send on (the hook's, built lazily).
+    :param atransport: the same for the async transport (triggers); optional.
+    :param team_id: sent as ``teamId`` to every operation that declares ``$teamId``.
+    :param landing_wait: how long a write with a lost answer may still land
+        (:func:`signs_provider.common.recovery.landing_wait`).
+    :param look_interval: seconds between two looks for such a write.
+    """
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        errors: OptiSignsApiErrors,
+        transport: Callable[[], SyncTransport],
+        atransport: Callable[[], Awaitable[AsyncTransport]] | None = None,
+        team_id: str | None = None,
+        landing_wait: float = 0.0,
+        look_interval: float | None = None,
+    ) -> None:
+        self.url = url
+        self.errors = errors
+        self._transport = transport
+        self._atransport = atransport
+        self.team_id = team_id
+        self.landing_wait = landing_wait
+        self.look_interval = look_interval
+
+    @property
+    def transport(self) -> SyncTransport:
+        return self._transport()
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def send(self, operation: Operation, variables: Mapping[str, Any] | None = None) -> Any:
+        """Run a declared operation; return the value of its root field."""
+        return self.execute(operation.document, variables, idempotent=operation.idempotent)[operation.field]
+
+    def execute(
+        self, document: str, variables: Mapping[str, Any] | None = None, *, idempotent: bool
+    ) -> dict[str, Any]:
+        """Run one GraphQL document and return its ``data`` (the body is decoded once)."""
+        reply = self.transport.send(
+            "POST", self.url, idempotent=idempotent, json=self.body(document, variables)
+        )
+        return self._data(reply)
+
+    async def aexecute(self, document: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Run a query without blocking the event loop (triggers only read)."""
+        if self._atransport is None:
+            raise SignsConfigError("This GraphQL session has no async transport.")
+        transport = await self._atransport()
+        reply = await transport.send("POST", self.url, idempotent=True, json=self.body(document, variables))
+        return self._data(reply)
+
+    def body(self, document: str, variables: Mapping[str, Any] | None) -> dict[str, Any]:
+        payload_vars = dict(variables or {})
+        if self.team_id is not None and "teamId" not in payload_vars and _DECLARES_TEAM_ID.search(document):
+            payload_vars["teamId"] = self.team_id
+        return {"query": document, "variables": payload_vars}
+
+    def _data(self, reply: Reply) -> dict[str, Any]:
+        # The transport checked the answer already; this reads the decoded body again (cached).
+        return self.errors.data(reply)
+
+    # -- lists ----------------------------------------------------------------------------------
+
+    def paginate(
+        self,
+        document: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        connection_field: str,
+        page_size: int = 100,
+        idempotent: bool = True,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every node of a Relay-style list, one page at a time."""
+        if page_size < 1:
+            raise SignsConfigError("page_size must be at least 1.")
+        after: str | None = None
+        while True:
+            data = self.execute(
+                document, {**(variables or {}), "first": page_size, "after": after}, idempotent=idempotent
+            )
+            page = ((data or {}).get(connection_field) or {}).get("page") or {}
+            for edge in page.get("edges") or []:
+                yield edge["node"]
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return
+            cursor = info.get("endCursor")
+            if not cursor or cursor == after:
+                raise SignsApiError(
+                    f"OptiSigns said {connection_field} has a next page but gave no new endCursor; "
+                    "stopping rather than looping. Select pageInfo { hasNextPage endCursor }."
+                )
+            after = cursor
+
+    async def apaginate(
+        self,
+        document: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        connection_field: str,
+        page_size: int = 500,
+    ) -> builtins.list[dict[str, Any]]:
+        """The async twin of :meth:`paginate` (queries only), returning all nodes."""
+        nodes: builtins.list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+            data = await self.aexecute(document, {**(variables or {}), "first": page_size, "after": after})
+            page = ((data or {}).get(connection_field) or {}).get("page") or {}
+            nodes.extend(edge["node"] for edge in page.get("edges") or [])
+            info = page.get("pageInfo") or {}
+            cursor = info.get("endCursor")
+            if not info.get("hasNextPage") or not cursor or cursor == after:
+                return nodes
+            after = cursor
+
+    def list(self, query: Operation, filters: Mapping[str, Any], page_size: int = 500) -> builtins.list[Any]:
+        """Every node of a list query, filtered by the API on the non-empty ``filters``."""
+        query_input = {key: value for key, value in filters.items() if value not in (None, [], ())}
+        return list(
+            self.paginate(
+                query.document, {"query": query_input}, connection_field=query.field, page_size=page_size
+            )
+        )
+
+    async def alist(self, query: Operation, filters: Mapping[str, Any]) -> builtins.list[Any]:
+        query_input = {key: value for key, value in filters.items() if value not in (None, [], ())}
+        return await self.apaginate(query.document, {"query": query_input}, connection_field=query.field)
+
+    # -- writes that must not happen twice ----------------------------------------------------------
+
+    def create_once(
+        self,
+        operation: Operation,
+        variables: Mapping[str, Any],
+        *,
+        look: Callable[[], Any],
+        what: str,
+    ) -> Any:
+        """Send a creating mutation once; when its outcome is unknown, look for the object first.
+
+        A create is never retried blindly: after a lost answer, ``look`` searches for what the first
+        request may have made (by name, tag or upload id), for up to the landing wait. Found: it is
+        used. Not found after a dropped connection: sent a second (and last) time. Not found after
+        a timeout: the server may still be working on it, so
+        :class:`~signs_provider.common.errors.AmbiguousWriteError` is raised instead.
+        """
+        return send_once(
+            lambda: self.send(operation, variables),
+            lambda: look() or None,
+            what=f"creating {what}",
+            wait=self.landing_wait,
+            interval=self.look_interval,
+            attempts=2,
+            resend_after_timeout=False,
+        )
+
+    def upsert_named(
+        self,
+        name: str,
+        tags: Iterable[str],
+        path: str | None,
+        *,
+        find: Callable[[], Any],
+        create: Operation,
+        update: Operation,
+        what: str,
+    ) -> Any:
+        """Create a named object (tags include the provider's), or merge tags and set the folder of the one found."""
+        all_tags = with_provider_tag(tags)
+        existing = find()
+        payload: dict[str, Any] = {"name": name, "tags": all_tags}
+        if path is not None:
+            payload["path"] = path
+        if existing:
+            merged = merge_tags(existing.get("tags"), all_tags)
+            if merged == list(existing.get("tags") or []) and (path is None or path == existing.get("path")):
+                return existing
+            payload.update(_id=existing["_id"], tags=merged)
+            return self.send(update, {"payload": payload})
+        return self.create_once(create, {"payload": payload}, look=find, what=what)
+
+    def delete_objects(self, ids: builtins.list[str], object_type: str) -> None:
+        """Delete objects of one type (``ASSET``, ``PLAYLIST``, ...) in one call."""
+        self.send(DELETE_OBJECTS, {"payload": {"ids": ids, "type": object_type}})

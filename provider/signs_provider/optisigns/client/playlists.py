@@ -1,0 +1,380 @@
+"""Playlists: create or update by name, make their items exactly a wanted list, edit items by position.
+
+Adding, removing and moving items are addressed by position and not idempotent: each is sent once
+and, when its answer is lost, settled by reading the playlist back (:meth:`Playlists._apply`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from signs_provider.common.errors import AmbiguousWriteError, SignsApiError, SignsConfigError
+from signs_provider.common.recovery import is_ambiguous, settle
+from signs_provider.optisigns.client._inputs import oldest, positions, required, str_list
+from signs_provider.optisigns.client.graphql import Mutation, list_query
+from signs_provider.optisigns.client.types import PlaylistEntry
+from signs_provider.optisigns.errors import OptiSignsNotFoundError
+
+if TYPE_CHECKING:
+    from signs_provider.optisigns.client.graphql import GraphQLSession, Operation
+    from signs_provider.optisigns.client.types import PlaylistEntryLike, PlaylistInfo
+
+log = logging.getLogger(__name__)
+
+PLAYLIST_FIELDS = "_id name tags path totalDuration createdAt assets { _id filename fileType type duration }"
+PLAYLISTS_QUERY = list_query("playlists", "QueryPlaylistInput", PLAYLIST_FIELDS)
+_SAVE_PLAYLIST = (
+    "mutation SavePlaylist($payload: PlaylistInput!, $teamId: String) {\n"
+    f"  savePlaylist(payload: $payload, teamId: $teamId) {{ {PLAYLIST_FIELDS} }}\n}}"
+)
+#: Saving without an ``_id`` creates a playlist: never sent twice blindly.
+CREATE_PLAYLIST = Mutation(_SAVE_PLAYLIST, "savePlaylist", idempotent=False)
+#: Saving the same fields on the same ``_id`` again changes nothing: safe to retry.
+UPDATE_PLAYLIST = Mutation(_SAVE_PLAYLIST, "savePlaylist", idempotent=True)
+
+
+def _items_mutation(op: str, input_type: str, *, idempotent: bool) -> Operation:
+    return Mutation(
+        f"mutation {op}($id: String!, $payload: {input_type}!, $teamId: String) {{\n"
+        f"  {op}(_id: $id, payload: $payload, teamId: $teamId) {{ _id }}\n}}",
+        op,
+        idempotent=idempotent,
+    )
+
+
+# Position-addressed changes: applied twice they add, remove or move twice.
+ADD_ITEMS = _items_mutation("addPlaylistItems", "AddPlaylistItemsInput", idempotent=False)
+REMOVE_ITEMS = _items_mutation("removePlaylistItems", "RemovePlaylistItemsInput", idempotent=False)
+MOVE_ITEMS = _items_mutation("movePlaylistItems", "MovePlaylistItemsInput", idempotent=False)
+# Setting a duration at a position is the same however often it is done.
+UPDATE_ITEMS = _items_mutation("updatePlaylistItems", "UpdatePlaylistItemsInput", idempotent=True)
+
+#: Rounds of changes :meth:`Playlists.set_items` sends before it reports what still differs.
+ROUNDS = 3
+
+
+class Playlists:
+    """The team's playlists."""
+
+    def __init__(self, graphql: GraphQLSession) -> None:
+        self.graphql = graphql
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def list(
+        self, *, name: str | None = None, tags: Iterable[str] | None = None
+    ) -> builtins.list[PlaylistInfo]:
+        """The team's playlists, optionally filtered by exact name or tags."""
+        return self.graphql.list(
+            PLAYLISTS_QUERY, {"name": name, "tags": str_list(tags, field="tags") if tags else None}
+        )
+
+    def get(self, playlist_id: str) -> PlaylistInfo:
+        """One playlist by id, with its ordered items."""
+        for playlist in self.graphql.list(
+            PLAYLISTS_QUERY, {"_id": required(playlist_id, field="playlist_id")}
+        ):
+            if playlist.get("_id") == playlist_id:
+                return playlist  # type: ignore[no-any-return]
+        raise OptiSignsNotFoundError(f"OptiSigns has no playlist with id {playlist_id!r} in this team.")
+
+    def find(self, name: str) -> PlaylistInfo | None:
+        """The playlist called ``name`` (the oldest by ``createdAt``, if several are), or ``None``."""
+        return oldest(p for p in self.list(name=name) if p.get("name") == name)  # type: ignore[no-any-return]
+
+    # -- whole playlists --------------------------------------------------------------------------
+
+    def upsert(self, name: str, *, tags: Iterable[str] = (), path: str | None = None) -> PlaylistInfo:
+        """Create the playlist ``name``, or update the tags and folder of the one that exists."""
+        name = required(name, field="name")
+        return self.graphql.upsert_named(  # type: ignore[no-any-return]
+            name,
+            tags,
+            path,
+            find=lambda: self.find(name),
+            create=CREATE_PLAYLIST,
+            update=UPDATE_PLAYLIST,
+            what=f"playlist {name!r}",
+        )
+
+    def delete(self, playlist_ids: Iterable[str]) -> builtins.list[str]:
+        """Delete playlists in one call; return the ids deleted."""
+        ids = str_list(playlist_ids, field="playlist_ids")
+        if ids:
+            self.graphql.delete_objects(ids, "PLAYLIST")
+        return ids
+
+    def sync(
+        self,
+        name: str,
+        entries: Sequence[PlaylistEntry],
+        *,
+        tags: Iterable[str] = (),
+        path: str | None = None,
+    ) -> tuple[PlaylistInfo, builtins.list[str]]:
+        """Make the playlist ``name`` (created if missing) hold exactly ``entries``.
+
+        :return: the playlist as read back, and the asset ids this took out of it.
+        """
+        playlist = self.upsert(name, tags=tags, path=path)
+        before = set(item_ids(playlist))
+        playlist = self.set_items(playlist["_id"], entries)
+        return playlist, sorted(before - set(item_ids(playlist)))
+
+    # -- items ----------------------------------------------------------------------------------
+
+    def set_items(self, playlist_id: str, items: Iterable[PlaylistEntryLike]) -> PlaylistInfo:
+        """Make the playlist's items exactly ``items``, in order, with their durations.
+
+        Only the difference is sent (see :func:`plan_changes`); the result is read back and
+        checked, for up to :data:`ROUNDS` rounds.
+
+        :raises SignsApiError: the playlist still differs after the last round (the message names
+            the positions), e.g. when the API ignores a duration.
+        """
+        wanted = [PlaylistEntry.coerce(item, index=i) for i, item in enumerate(items)]
+        playlist = self.get(playlist_id)
+        for _ in range(ROUNDS):
+            if not differences(playlist, wanted):
+                return playlist
+            self._converge(playlist, wanted)
+            playlist = self.get(playlist_id)
+        left = differences(playlist, wanted)
+        if left:
+            raise SignsApiError(
+                f"Playlist {playlist_id} does not hold the wanted items after {ROUNDS} rounds of changes: "
+                f"{'; '.join(left)}. OptiSigns did not apply part of the change."
+            )
+        return playlist
+
+    def _converge(self, playlist: PlaylistInfo, wanted: builtins.list[PlaylistEntry]) -> None:
+        """Send the changes that turn ``playlist`` into ``wanted``: add the new tail, remove the old, durations."""
+        playlist_id = playlist["_id"]
+        plan = plan_changes(playlist, wanted)
+        if plan.add:
+            self._apply(
+                playlist_id,
+                plan.current,
+                plan.with_tail,
+                lambda: self._send_add(playlist_id, plan.add, len(plan.current)),
+                what="add items to",
+            )
+        if plan.remove:
+            self._apply(
+                playlist_id,
+                plan.with_tail,
+                plan.result,
+                lambda: self.graphql.send(REMOVE_ITEMS, {"id": playlist_id, "payload": {"pos": plan.remove}}),
+                what="remove items from",
+            )
+        if plan.durations:
+            self.set_durations(playlist_id, plan.durations)
+
+    def _send_add(self, playlist_id: str, asset_ids: builtins.list[str], pos: int) -> None:
+        payload = {"ids": asset_ids, "pos": pos, "type": "ASSET"}
+        self.graphql.send(ADD_ITEMS, {"id": playlist_id, "payload": payload})
+
+    def set_durations(self, playlist_id: str, by_duration: Mapping[float, builtins.list[int]]) -> None:
+        """Set the duration (seconds) of the items at the given positions, one entry per duration."""
+        items = [{"item": {"duration": seconds}, "pos": pos} for seconds, pos in by_duration.items()]
+        self.graphql.send(UPDATE_ITEMS, {"id": playlist_id, "payload": {"items": items}})
+
+    def add_items(
+        self,
+        playlist_id: str,
+        asset_ids: Iterable[str],
+        *,
+        position: int | None = None,
+        duration: float | None = None,
+    ) -> PlaylistInfo:
+        """Insert assets at ``position`` (default: the end), optionally with one duration for them."""
+        ids = str_list(asset_ids, field="asset_ids")
+        if not ids:
+            raise SignsConfigError("asset_ids: give at least one asset id.")
+        if duration is not None:
+            PlaylistEntry.coerce((ids[0], duration))
+        before = item_ids(self.get(playlist_id))
+        pos = len(before) if position is None else position
+        if not 0 <= pos <= len(before):
+            raise SignsConfigError(f"position: {position} is outside the playlist (0..{len(before)}).")
+        expected = before[:pos] + ids + before[pos:]
+        self._apply(
+            playlist_id, before, expected, lambda: self._send_add(playlist_id, ids, pos), what="add items to"
+        )
+        if duration is not None:
+            self.set_durations(playlist_id, {float(duration): list(range(pos, pos + len(ids)))})
+        return self.get(playlist_id)
+
+    def remove_items(self, playlist_id: str, at: Iterable[int]) -> PlaylistInfo:
+        """Remove the items at these 0-based positions."""
+        before = item_ids(self.get(playlist_id))
+        pos = sorted(set(positions(at, size=len(before), field="positions")))
+        expected = [item for i, item in enumerate(before) if i not in pos]
+        self._apply(
+            playlist_id,
+            before,
+            expected,
+            lambda: self.graphql.send(REMOVE_ITEMS, {"id": playlist_id, "payload": {"pos": pos}}),
+            what="remove items from",
+        )
+        return self.get(playlist_id)
+
+    def move_items(self, playlist_id: str, at: Iterable[int], to: int) -> PlaylistInfo:
+        """Move the items at ``at`` so that they start at index ``to`` of the result."""
+        before = item_ids(self.get(playlist_id))
+        froms = positions(at, size=len(before), field="positions")
+        moved = [before[i] for i in froms]
+        rest = [item for i, item in enumerate(before) if i not in set(froms)]
+        if not 0 <= to <= len(rest):
+            raise SignsConfigError(f"to: {to} is outside the playlist (0..{len(rest)}).")
+        expected = rest[:to] + moved + rest[to:]
+        self._apply(
+            playlist_id,
+            before,
+            expected,
+            lambda: self.graphql.send(MOVE_ITEMS, {"id": playlist_id, "payload": {"froms": froms, "to": to}}),
+            what="move items in",
+        )
+        return self.get(playlist_id)
+
+    def _apply(
+        self,
+        playlist_id: str,
+        before: builtins.list[str],
+        expected: builtins.list[str],
+        send: Callable[[], Any],
+        *,
+        what: str,
+    ) -> None:
+        """Send a position-addressed change once; when its answer is lost, read the playlist to see what happened.
+
+        The playlist is read until it changes or the landing wait is over (:func:`settle`). Changed
+        as expected: done. Unchanged after a dropped connection: sent again (once). Unchanged after
+        a timeout: the server may still apply it, so :class:`AmbiguousWriteError` is raised rather
+        than risk applying the change twice. Changed otherwise: an error names what it holds now.
+        """
+        try:
+            send()
+            return
+        except Exception as exc:
+            if not is_ambiguous(exc):
+                raise
+            failure = exc
+
+        def changed() -> tuple[builtins.list[str]] | None:
+            # A one-item tuple, so that a playlist emptied by the change still counts as found.
+            items = item_ids(self.get(playlist_id))
+            return None if items == before else (items,)
+
+        seen = settle(changed, wait=self.graphql.landing_wait, interval=self.graphql.look_interval)
+        now = seen[0] if seen else before
+        if now == expected:
+            return
+        timed_out = isinstance(failure, AmbiguousWriteError) and failure.timed_out
+        if now == before and timed_out:
+            raise AmbiguousWriteError(
+                f"The request to {what} playlist {playlist_id} timed out and had not applied "
+                f"{self.graphql.landing_wait:.0f}s later. OptiSigns may still apply it, so it was not sent "
+                "again: check the playlist, then use set_playlist_items.",
+                method=getattr(failure, "method", "POST"),
+                url=getattr(failure, "url", self.graphql.url),
+                timed_out=True,
+            ) from failure
+        if now == before:
+            log.warning(
+                "The request to %s playlist %s was lost before it applied; sending it again.",
+                what,
+                playlist_id,
+            )
+            send()
+            return
+        raise SignsApiError(
+            f"Could not {what} playlist {playlist_id}: the answer was lost and the playlist changed "
+            f"in another way meanwhile (now {now}). Check it, then use set_playlist_items."
+        ) from None
+
+
+# -- pure logic --------------------------------------------------------------------------------------
+
+
+def item_ids(playlist: Mapping[str, Any]) -> builtins.list[str]:
+    """The asset ids of a playlist's items, in order."""
+    return [str(item.get("_id")) for item in playlist.get("assets") or []]
+
+
+class ItemsPlan:
+    """The changes that turn a playlist into the wanted items (see :func:`plan_changes`).
+
+    :ivar current: the item ids now.
+    :ivar add: the ids to append (the new tail), sent first.
+    :ivar with_tail: the items once the tail is added.
+    :ivar remove: the positions of the old tail, removed after the add.
+    :ivar result: the items once both are done.
+    :ivar durations: positions to set, by duration.
+    """
+
+    def __init__(
+        self,
+        current: builtins.list[str],
+        add: builtins.list[str],
+        remove: builtins.list[int],
+        durations: dict[float, builtins.list[int]],
+    ) -> None:
+        self.current = current
+        self.add = add
+        self.remove = remove
+        self.durations = durations
+        self.with_tail = current + add
+        keep = len(current) - len(remove)
+        self.result = current[:keep] + add
+
+
+def plan_changes(playlist: Mapping[str, Any], wanted: Sequence[PlaylistEntry]) -> ItemsPlan:
+    """What to send to turn ``playlist`` into ``wanted``.
+
+    The common leading items stay; the rest of the old list is replaced by the rest of the wanted
+    one. New items are added at the end *before* the old ones are removed, so screens playing the
+    playlist never see it empty, and the old positions stay valid because everything added sits
+    after them. Durations are set where they differ (or for every new item that names one).
+    """
+    current = item_ids(playlist)
+    keep = 0
+    while keep < min(len(current), len(wanted)) and current[keep] == wanted[keep].asset_id:
+        keep += 1
+    old_durations = [item.get("duration") for item in playlist.get("assets") or []]
+    by_duration: dict[float, builtins.list[int]] = {}
+    for pos, entry in enumerate(wanted):
+        unchanged = pos < keep and same_seconds(old_durations[pos], entry.duration)
+        if entry.duration is not None and not unchanged:
+            by_duration.setdefault(entry.duration, []).append(pos)
+    return ItemsPlan(
+        current,
+        [e.asset_id for e in wanted[keep:]],
+        list(range(keep, len(current))),
+        by_duration,
+    )
+
+
+def differences(playlist: Mapping[str, Any], wanted: Sequence[PlaylistEntry]) -> builtins.list[str]:
+    """Where ``playlist`` differs from ``wanted``, one phrase per position (empty when it matches)."""
+    items = list(playlist.get("assets") or [])
+    out = []
+    for pos in range(max(len(items), len(wanted))):
+        have = items[pos] if pos < len(items) else None
+        want = wanted[pos] if pos < len(wanted) else None
+        if have is None:
+            out.append(f"position {pos}: {want.asset_id if want else None} is missing")
+        elif want is None:
+            out.append(f"position {pos}: {have.get('_id')} should not be there")
+        elif have.get("_id") != want.asset_id:
+            out.append(f"position {pos}: {have.get('_id')} instead of {want.asset_id}")
+        elif not same_seconds(have.get("duration"), want.duration):
+            out.append(f"position {pos}: {have.get('duration')}s instead of {want.duration}s")
+    return out
+
+
+def same_seconds(a: Any, b: float | None) -> bool:
+    return b is None or (a is not None and abs(float(a) - b) < 1e-6)
