@@ -116,8 +116,8 @@ def main() -> None:
         Emulator(data_dir=tmp) as emu,
     ):
         os.environ.update(emu.connections())
-        from signs_provider.common.http import RetryPolicy
-        from signs_provider.opensign.documents import MAX_FILE_BYTES
+        from signs_provider.common.transport import RetryPolicy
+        from signs_provider.opensign.client.pdf import MAX_FILE_BYTES
         from signs_provider.opensign.hooks import OpenSignHook
         from signs_provider.opensign.status import DocumentState
 
@@ -128,7 +128,7 @@ def main() -> None:
             {"name": "Ada", "email": "ada@example.com", "widgets": [{"type": "signature", "x": 60, "y": 700}]}
         ]
         ids = [
-            hook.send_for_signature(pdf, title=f"Bench {i}", signers=signers)["objectId"]
+            hook.send_for_signature(pdf, title=f"Bench {i}", signers=signers).document_id
             for i in range(sum(WAIT_COUNTS))
         ]
 

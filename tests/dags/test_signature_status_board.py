@@ -27,7 +27,7 @@ def _send_open_documents(emulator) -> list[str]:
             sent = hook.send_for_signature(
                 make_pdf(), title=title, signers=people, options={"sendInOrder": False}
             )
-            ids.append(sent["objectId"])
+            ids.append(sent.document_id)
         emulator.control.sign(ids[0], "s0@example.com")
         emulator.control.sign(ids[3], "s3@example.com")
         emulator.control.sign(ids[3], "boss@example.com")

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from signs_provider.common.http import RetryPolicy
+from signs_provider.common.transport import RetryPolicy
 
 QUICK_RETRIES = RetryPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.05, max_elapsed=10)
 SIGNATURE = {"type": "signature", "page": 1, "x": 60, "y": 700, "w": 150, "h": 50}
@@ -102,10 +102,10 @@ def pdf() -> bytes:
 
 
 @pytest.fixture
-def send(hook, pdf) -> Callable[..., dict[str, Any]]:
-    """Send a one-page document to the given signers (default: Ada); returns OpenSign's answer."""
+def send(hook, pdf) -> Callable[..., Any]:
+    """Send a one-page document to the given signers (default: Ada); returns the ``SentDocument``."""
 
-    def send_document(*people: dict[str, Any], title: str = "Contract", **kwargs: Any) -> dict[str, Any]:
+    def send_document(*people: dict[str, Any], title: str = "Contract", **kwargs: Any) -> Any:
         return hook.send_for_signature(
             pdf, title=title, signers=list(people) or [signer("Ada Lovelace", "ada@example.com")], **kwargs
         )
@@ -152,6 +152,6 @@ class LateCreate(threading.Thread):
                 signers=[signer("Ada Lovelace", "ada@example.com")],
                 marker=self.marker,
             )
-            self.document_id = sent["objectId"]
+            self.document_id = sent.document_id
         except BaseException as exc:  # reported by the test through .error
             self.error = exc

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from signs_provider.common.errors import SignsConfigError
-from signs_provider.opensign.documents import (
+from signs_provider.opensign.client.payloads import (
     DOCUMENT_OPTIONS,
     PdfFile,
     StreamedJsonBody,

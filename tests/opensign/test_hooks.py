@@ -202,7 +202,7 @@ def test_paginate_uses_limit_and_skip_until_a_short_page(sandbox, emulator) -> N
 from pathlib import Path  # noqa: E402
 
 from signs_provider.common.errors import AmbiguousWriteError  # noqa: E402
-from signs_provider.opensign.documents import MAX_FILE_BYTES, idempotency_marker  # noqa: E402
+from signs_provider.opensign.client.payloads import MAX_FILE_BYTES, idempotency_marker  # noqa: E402
 from signs_provider.opensign.errors import OpenSignDocumentStateError  # noqa: E402
 from signs_provider.opensign.status import DocumentStatus, SignerProgress  # noqa: E402
 from tests.opensign.conftest import (  # noqa: E402
@@ -230,13 +230,13 @@ def test_create_document_sends_the_pdf_and_signers(hook, opensign, tmp_path) -> 
     sent = hook.send_for_signature(
         str(path), title="Offer", signers=[ada, grace], note="Welcome", options={"send_email": False}
     )
-    assert [link["email"] for link in sent["signurl"]] == ["ada@example.com", "grace@example.com"]
-    document = hook.get_document(sent["objectId"])
+    assert [link["email"] for link in sent.signing_links] == ["ada@example.com", "grace@example.com"]
+    document = hook.get_document(sent.document_id)
     assert document["title"] == "Offer" and document["note"] == "Welcome"
     assert [s["email"] for s in document["signers"]] == ["ada@example.com", "grace@example.com"]
     assert document["signers"][1]["widgets"][0]["page"] == 2
     # Before anyone signs, the document's file is the PDF that was sent, byte for byte.
-    saved = hook.download_signed_document(sent["objectId"], tmp_path / "out.pdf", allow_partial=True)
+    saved = hook.download_signed_document(sent.document_id, tmp_path / "out.pdf", allow_partial=True)
     assert Path(saved).read_bytes() == original
 
 
@@ -252,28 +252,28 @@ def test_the_pdf_can_be_a_path_an_object_storage_path_or_bytes(hook, opensign, t
         "bytes": data,
     }[source]
     sent = hook.send_for_signature(given, title=source, signers=[signer("Ada", "ada@example.com")])
-    assert hook.get_document(sent["objectId"])["title"] == source
+    assert hook.get_document(sent.document_id)["title"] == source
 
 
 def test_a_lost_create_response_is_recovered_without_a_duplicate(send, opensign) -> None:
     before = credits_left(opensign)
     opensign.control.add_fault("lost_response", path="/createdocument$", times=1)
     sent = send(marker=MARKER)
-    assert sent["recovered"] is True
-    assert sent["signurl"][0]["email"] == "ada@example.com"
-    assert [d["id"] for d in documents(opensign)] == [sent["objectId"]]
+    assert sent.recovered is True
+    assert sent.signing_links[0]["email"] == "ada@example.com"
+    assert [d["id"] for d in documents(opensign)] == [sent.document_id]
     assert credits_left(opensign) == before - 1
     assert _creates(opensign) == 1
 
 
 @pytest.mark.parametrize("fault", ["500", "502", "drop", "malformed"])
 def test_a_create_that_did_not_happen_is_sent_again_once(make_hook, pdf, opensign, fault) -> None:
-    hook = make_hook(create_settle_seconds=0.3)
+    hook = make_hook(landing_wait=0.3)
     before = credits_left(opensign)
     opensign.control.add_fault(fault, path="/createdocument$", times=1)
     sent = hook.send_for_signature(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
-    assert not sent.get("recovered")
-    assert [d["id"] for d in documents(opensign)] == [sent["objectId"]]
+    assert not sent.recovered
+    assert [d["id"] for d in documents(opensign)] == [sent.document_id]
     assert credits_left(opensign) == before - 1
     assert _creates(opensign) == 2
     # Looked twice (at once, then after the settle wait) before sending again.
@@ -290,14 +290,14 @@ def test_a_create_still_landing_behind_a_gateway_error_is_found_not_resent(
     before = credits_left(opensign)
     opensign.control.add_fault(fault, path="/createdocument$", times=1, late_write=0.7)
     sent = hook.send_for_signature(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
-    assert sent["recovered"] is True
-    assert [d["id"] for d in documents(opensign)] == [sent["objectId"]]
+    assert sent.recovered is True
+    assert [d["id"] for d in documents(opensign)] == [sent.document_id]
     assert credits_left(opensign) == before - 1
     assert _creates(opensign) == 1  # the failed one only: never sent again
 
 
 def test_find_sent_document_waits_once_then_gives_up(make_hook, opensign) -> None:
-    hook = make_hook(create_settle_seconds=0.2)
+    hook = make_hook(landing_wait=0.2)
     started = time.monotonic()
     assert hook.find_sent_document(MARKER, since=None) is None
     assert time.monotonic() - started >= 0.2
@@ -310,26 +310,26 @@ def _item(minutes_ago: float) -> dict:
 
 
 def test_a_search_stops_early_only_on_a_sorted_page_wholly_older_than_the_bound() -> None:
-    from signs_provider.opensign import hooks
+    from signs_provider.opensign.client import polling
 
     bound = datetime.now(timezone.utc) - timedelta(minutes=30)
     older = [_item(40), _item(50), _item(60)]
-    assert hooks._page_past_bound(older, bound) is True
-    assert hooks._page_past_bound(older, None) is False
+    assert polling.page_past_bound(older, bound) is True
+    assert polling.page_past_bound(older, None) is False
     # One document on the page is newer than the bound: the next page may hold more.
-    assert hooks._page_past_bound([_item(10), _item(50)], bound) is False
+    assert polling.page_past_bound([_item(10), _item(50)], bound) is False
     # Not newest first: the order the early stop relies on does not hold, so read on.
-    assert hooks._page_past_bound([_item(60), _item(40), _item(50)], bound) is False
+    assert polling.page_past_bound([_item(60), _item(40), _item(50)], bound) is False
     # A time that cannot be read proves nothing either.
-    assert hooks._page_past_bound([_item(40), {"objectId": "y", "updatedAt": "yesterday"}], bound) is False
+    assert polling.page_past_bound([_item(40), {"objectId": "y", "updatedAt": "yesterday"}], bound) is False
 
 
 def test_the_list_order_assumption_is_a_one_line_switch(monkeypatch) -> None:
-    from signs_provider.opensign import hooks
+    from signs_provider.opensign.client import polling
 
     bound = datetime.now(timezone.utc) - timedelta(minutes=30)
-    monkeypatch.setattr(hooks, "LISTS_NEWEST_FIRST", False)
-    assert hooks._page_past_bound([_item(40), _item(50)], bound) is False
+    monkeypatch.setattr(polling, "LISTS_NEWEST_FIRST", False)
+    assert polling.page_past_bound([_item(40), _item(50)], bound) is False
 
 
 def test_a_create_still_running_when_the_client_timed_out_is_found_not_resent(
@@ -342,8 +342,8 @@ def test_a_create_still_running_when_the_client_timed_out_is_found_not_resent(
     sent = hook.send_for_signature(
         pdf, title="Slow", signers=[signer("Ada", "ada@example.com")], marker=MARKER
     )
-    assert sent["recovered"] is True
-    assert [d["id"] for d in documents(opensign)] == [sent["objectId"]]
+    assert sent.recovered is True
+    assert [d["id"] for d in documents(opensign)] == [sent.document_id]
     assert credits_left(opensign) == before - 1 and _creates(opensign) == 1
 
 
@@ -355,10 +355,10 @@ def test_without_a_marker_an_ambiguous_create_is_not_resent(send, opensign) -> N
 
 
 def test_creates_give_up_after_the_attempt_budget_without_creating(make_hook, pdf, opensign) -> None:
-    hook = make_hook(create_settle_seconds=0.2)
+    hook = make_hook(landing_wait=0.2)
     before = credits_left(opensign)
     opensign.control.add_fault("503", path="/createdocument$", times=0)
-    with pytest.raises(AmbiguousWriteError, match="giving up without creating a duplicate"):
+    with pytest.raises(AmbiguousWriteError, match="It was not sent again, so that nothing is created twice"):
         hook.send_for_signature(pdf, title="C", signers=[signer("Ada", "ada@example.com")], marker=MARKER)
     assert _creates(opensign) == 2 and documents(opensign) == [] and credits_left(opensign) == before
 
@@ -487,7 +487,7 @@ def test_create_from_template_checks_roles_and_fills_them(hook, opensign) -> Non
         prefill={"widgets": [{"name": "start date", "response": "01-02-2027"}]},
         marker=MARKER,
     )
-    document = hook.get_document(sent["objectId"])
+    document = hook.get_document(sent.document_id)
     assert document["template_id"] == template["objectId"]
     assert document["title"] == f"Employment contract [{MARKER}]"
     assert {s["email"] for s in document["signers"]} == {"ada@example.com", "grace@example.com"}
@@ -501,17 +501,17 @@ def test_a_lost_template_create_is_recovered(hook, opensign) -> None:
         signers=[{"role": "Counterparty", "name": "Ada", "email": "ada@example.com"}],
         marker=MARKER,
     )
-    assert sent["recovered"] and len(documents(opensign)) == 1
+    assert sent.recovered and len(documents(opensign)) == 1
 
 
 def test_draft_and_self_sign(hook, opensign, pdf) -> None:
     opensign.control.add_fault("lost_response", path="/draftdocument$", times=1)
     draft = hook.draft_document(pdf, title="Draft", marker=MARKER)
-    assert draft["recovered"] and draft["url"] is None
-    assert hook.get_document_state(draft["document_id"]).status is DocumentStatus.DRAFT
-    assert [d["objectId"] for d in hook.list_documents("draft")] == [draft["document_id"]]
+    assert draft.recovered and draft.url is None
+    assert hook.get_document_state(draft.document_id).status is DocumentStatus.DRAFT
+    assert [d["objectId"] for d in hook.list_documents("draft")] == [draft.document_id]
     own = hook.self_sign_document(pdf, title="Mine", signer=signer("Sam Sandbox", "sam.sandbox@example.com"))
-    assert own["url"] and hook.get_document(own["objectId"])["title"] == "Mine"
+    assert own.url and hook.get_document(own.document_id)["title"] == "Mine"
     assert len(documents(opensign)) == 2
 
 
@@ -519,8 +519,8 @@ def test_document_lifecycle_methods(hook, send, opensign) -> None:
     sent = send(
         signer("Ada", "ada@example.com"), signer("Grace", "grace@example.com"), options={"sendInOrder": False}
     )
-    document_id = sent["objectId"]
-    assert hook.get_signing_links(document_id) == sent["signurl"]
+    document_id = sent.document_id
+    assert hook.get_signing_links(document_id) == list(sent.signing_links)
     assert hook.update_document(document_id, name="Renamed", note="n")["objectId"] == document_id
     assert hook.get_document(document_id)["title"] == "Renamed"
     with pytest.raises(SignsConfigError, match="title: not a field OpenSign can update"):
@@ -562,12 +562,12 @@ def test_check_credits(hook, opensign) -> None:
 def test_download_waits_for_completion_then_saves_both_pdfs(hook, send, opensign, tmp_path) -> None:
     sent = send()
     with pytest.raises(OpenSignDocumentStateError, match="is in-progress"):
-        hook.download_signed_document(sent["objectId"], tmp_path)
-    opensign.control.sign(sent["objectId"], "ada@example.com")
-    signed = hook.download_signed_document(sent["objectId"], tmp_path)
-    certificate = hook.download_certificate(sent["objectId"], str(tmp_path) + "/")
-    assert signed == str(tmp_path / f"{sent['objectId']}-signed.pdf")
-    assert certificate == str(tmp_path / f"{sent['objectId']}-certificate.pdf")
+        hook.download_signed_document(sent.document_id, tmp_path)
+    opensign.control.sign(sent.document_id, "ada@example.com")
+    signed = hook.download_signed_document(sent.document_id, tmp_path)
+    certificate = hook.download_certificate(sent.document_id, str(tmp_path) + "/")
+    assert signed == str(tmp_path / f"{sent.document_id}-signed.pdf")
+    assert certificate == str(tmp_path / f"{sent.document_id}-certificate.pdf")
     assert Path(signed).read_bytes()[:5] == Path(certificate).read_bytes()[:5] == b"%PDF-"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
@@ -576,9 +576,9 @@ def test_download_to_object_storage(hook, send, opensign, tmp_path) -> None:
     from airflow.sdk import ObjectStoragePath
 
     sent = send()
-    opensign.control.sign(sent["objectId"], "ada@example.com")
+    opensign.control.sign(sent.document_id, "ada@example.com")
     where = hook.download_certificate(
-        sent["objectId"], ObjectStoragePath(f"file://{tmp_path}/archive/cert.pdf")
+        sent.document_id, ObjectStoragePath(f"file://{tmp_path}/archive/cert.pdf")
     )
     assert where.endswith("archive/cert.pdf")
     assert (tmp_path / "archive" / "cert.pdf").read_bytes().startswith(b"%PDF-")
@@ -586,8 +586,9 @@ def test_download_to_object_storage(hook, send, opensign, tmp_path) -> None:
 
 def test_an_expired_download_url_is_refreshed(hook, send, opensign, tmp_path, monkeypatch) -> None:
     sent = send()
-    opensign.control.sign(sent["objectId"], "ada@example.com")
-    real_get = hook.get_document
+    opensign.control.sign(sent.document_id, "ada@example.com")
+    documents_area = hook.client.documents  # what downloads ask for fresh file URLs
+    real_get = documents_area.get_document
     calls = []
 
     def get_then_let_the_url_expire(document_id):
@@ -597,8 +598,8 @@ def test_an_expired_download_url_is_refreshed(hook, send, opensign, tmp_path, mo
         calls.append(document_id)
         return body
 
-    monkeypatch.setattr(hook, "get_document", get_then_let_the_url_expire)
-    saved = hook.download_signed_document(sent["objectId"], tmp_path)
+    monkeypatch.setattr(documents_area, "get_document", get_then_let_the_url_expire)
+    saved = hook.download_signed_document(sent.document_id, tmp_path)
     assert len(calls) == 2
     downloads = opensign.control.requests(path="/opensign/files/")
     assert [r["status"] for r in downloads] == [403, 200]
@@ -608,10 +609,10 @@ def test_an_expired_download_url_is_refreshed(hook, send, opensign, tmp_path, mo
 
 def test_a_download_that_is_not_a_pdf_writes_nothing(hook, send, opensign, tmp_path) -> None:
     sent = send()
-    opensign.control.sign(sent["objectId"], "ada@example.com")
+    opensign.control.sign(sent.document_id, "ada@example.com")
     opensign.control.add_fault("malformed", path="/opensign/files/", times=1)
     with pytest.raises(OpenSignApiError, match="is not a PDF"):
-        hook.download_signed_document(sent["objectId"], tmp_path / "x.pdf")
+        hook.download_signed_document(sent.document_id, tmp_path / "x.pdf")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -619,18 +620,18 @@ def test_download_retries_follow_the_policy_and_never_quote_the_signed_url(
     hook, send, opensign, tmp_path, capfd
 ) -> None:
     sent = send()
-    opensign.control.sign(sent["objectId"], "ada@example.com")
-    file_url = hook.get_document(sent["objectId"])["file"]
+    opensign.control.sign(sent.document_id, "ada@example.com")
+    file_url = hook.get_document(sent.document_id)["file"]
     secret_part = file_url.split("/opensign/files/", 1)[1]
     opensign.control.add_fault("503", path="/opensign/files/", times=0)
     with pytest.raises(OpenSignApiError) as failed:
-        hook.download_signed_document(sent["objectId"], tmp_path)
+        hook.download_signed_document(sent.document_id, tmp_path)
     assert failed.value.status == 503 and "from 127.0.0.1 failed: HTTP 503" in str(failed.value)
     assert len(opensign.control.requests(path="/opensign/files/")) == 3  # QUICK_RETRIES.max_attempts
     opensign.control.clear_faults()
     opensign.control.add_fault("drop", path="/opensign/files/", times=0)
     with pytest.raises(SignsTransportError) as dropped:
-        hook.download_signed_document(sent["objectId"], tmp_path)
+        hook.download_signed_document(sent.document_id, tmp_path)
     out, err = capfd.readouterr()
     for text in (str(failed.value), str(dropped.value), out, err):
         assert secret_part not in text and "/opensign/files/" not in text
@@ -638,10 +639,10 @@ def test_download_retries_follow_the_policy_and_never_quote_the_signed_url(
 
 
 def test_a_plain_http_file_url_is_refused_naming_the_host_only() -> None:
-    from signs_provider.opensign.hooks import _check_download_url
+    from signs_provider.opensign.client.downloads import check_download_url
 
     with pytest.raises(OpenSignApiError, match="scheme 'http', host 'files.example.com'") as refused:
-        _check_download_url("http://files.example.com/doc.pdf?X-Amz-Signature=abc123", "signed document")
+        check_download_url("http://files.example.com/doc.pdf?X-Amz-Signature=abc123", "signed document")
     assert "abc123" not in str(refused.value)
 
 
@@ -649,7 +650,7 @@ def test_a_plain_http_file_url_is_refused_naming_the_host_only() -> None:
 
 
 def test_states_of_many_documents_cost_a_few_list_pages(hook, send, opensign) -> None:
-    sent = [send(signer(f"P{i}", f"p{i}@example.com"))["objectId"] for i in range(12)]
+    sent = [send(signer(f"P{i}", f"p{i}@example.com")).document_id for i in range(12)]
     opensign.control.sign(sent[0], "p0@example.com")
     opensign.control.decline(sent[1], "p1@example.com", reason="salary")
     opensign.control.expire_document(sent[2])
@@ -686,7 +687,7 @@ def test_async_states_match_the_sync_ones(hook, send, opensign) -> None:
 
     from signs_provider.opensign.hooks import OpenSignHook
 
-    sent = [send()["objectId"], "doesNotExist"]
+    sent = [send().document_id, "doesNotExist"]
     opensign.control.sign(sent[0], "ada@example.com")
 
     async def poll():
@@ -724,7 +725,7 @@ def test_template_methods(hook, opensign, pdf) -> None:
     sent = hook.send_template_for_signature(
         template_id, signers=[{"role": "Client", "name": "Ada", "email": "ada@example.com"}]
     )
-    assert {s["email"] for s in hook.get_document(sent["objectId"])["signers"]} == {
+    assert {s["email"] for s in hook.get_document(sent.document_id)["signers"]} == {
         "ada@example.com",
         "sam@example.com",
     }
@@ -785,5 +786,5 @@ def test_document_url_follows_the_environment(monkeypatch, opensign) -> None:
 
 
 def test_downloads_never_carry_the_api_token(hook) -> None:
-    assert "x-api-token" in hook.session.headers
+    assert "x-api-token" in hook.transport.session.headers
     assert not any(k.lower() == "x-api-token" for k in hook.download_session.headers)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from signs_provider.common.errors import SignsConfigError
-from signs_provider.opensign.documents import idempotency_marker
+from signs_provider.opensign.client.payloads import idempotency_marker
 from signs_provider.opensign.errors import OpenSignCreditsError
 from signs_provider.opensign.links import LINK_XCOM_KEY
 from signs_provider.opensign.operators import (
@@ -231,7 +231,7 @@ def test_operator_arguments_are_rendered_from_the_run(opensign) -> None:
 
 
 def test_the_token_and_webhook_secret_never_reach_logs_or_errors(
-    opensign, contract, monkeypatch, capfd
+    opensign, contract, monkeypatch, capfd, caplog
 ) -> None:
     """Canary: run the operators through retries and failures, then look for the secrets everywhere."""
     from signs_provider.opensign.sensors import OpenSignDocumentSensor
@@ -268,8 +268,11 @@ def test_the_token_and_webhook_secret_never_reach_logs_or_errors(
     texts.append(f"{refused.value!r} {refused.value}")
 
     out, err = capfd.readouterr()
-    texts += [out, err]
-    assert "retrying in" in out and "HTTP 503" in out  # the retries really were logged
+    # The transport logs through its module logger: captured by caplog, or on stdout, depending on
+    # how logging was configured by earlier tests.
+    logged = out + caplog.text
+    texts += [out, err, caplog.text]
+    assert "retrying in" in logged and "HTTP 503" in logged  # the retries really were logged
     for text in texts:
         for secret in (token, "opensign-live-token", webhook_secret):
             assert secret not in text

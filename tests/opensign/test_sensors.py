@@ -7,8 +7,9 @@ from airflow.sdk import PokeReturnValue
 from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
 from signs_provider.common.errors import SignsError
+from signs_provider.opensign._context import document_ids_of
 from signs_provider.opensign.errors import OpenSignDocumentFailedError
-from signs_provider.opensign.sensors import OpenSignDocumentSensor, document_ids_of
+from signs_provider.opensign.sensors import OpenSignDocumentSensor
 from signs_provider.opensign.triggers import OpenSignDocumentsTrigger
 from tests.opensign.conftest import signer, task_context
 
@@ -18,7 +19,7 @@ def _sensor(ids, **kwargs) -> OpenSignDocumentSensor:
 
 
 def test_poke_waits_then_returns_the_summary(send, opensign) -> None:
-    sent = send()["objectId"]
+    sent = send().document_id
     sensor = _sensor(sent, mode="reschedule", poke_interval=5)
     assert sensor.poke(task_context()) is False
     opensign.control.sign(sent, "ada@example.com")
@@ -32,18 +33,18 @@ def test_a_declined_document_fails_without_retry_and_says_who_signed(send, opens
     sent = send(
         signer("Ada", "ada@example.com"), signer("Grace", "grace@example.com"), options={"sendInOrder": False}
     )
-    opensign.control.sign(sent["objectId"], "ada@example.com")
-    opensign.control.decline(sent["objectId"], "grace@example.com", reason="no")
+    opensign.control.sign(sent.document_id, "ada@example.com")
+    opensign.control.decline(sent.document_id, "grace@example.com", reason="no")
     with pytest.raises(OpenSignDocumentFailedError) as failure:
         _sensor([sent]).poke(task_context())
     assert isinstance(failure.value, AirflowFailException)
     message = str(failure.value)
     assert "is declined" in message and "signed: ada@example.com; not signed: grace@example.com" in message
-    assert failure.value.result["declined"] == [sent["objectId"]]
+    assert failure.value.result["declined"] == [sent.document_id]
 
 
 def test_expired_fails_too_unless_reported(send, opensign) -> None:
-    sent = send()["objectId"]
+    sent = send().document_id
     opensign.control.expire_document(sent)
     with pytest.raises(OpenSignDocumentFailedError, match="is expired .*time to complete passed"):
         _sensor(sent).poke(task_context())
@@ -52,7 +53,7 @@ def test_expired_fails_too_unless_reported(send, opensign) -> None:
 
 
 def test_fifty_documents_cost_one_request_per_poke(send, opensign) -> None:
-    sent = [send(signer(f"P{i}", f"p{i}@example.com"))["objectId"] for i in range(50)]
+    sent = [send(signer(f"P{i}", f"p{i}@example.com")).document_id for i in range(50)]
     sensor = _sensor([{"document_id": i} for i in sent])
     opensign.control.reset_requests()
     assert sensor.poke(task_context()) is False
@@ -61,7 +62,7 @@ def test_fifty_documents_cost_one_request_per_poke(send, opensign) -> None:
 
 
 def test_deferrable_polls_once_then_defers_with_what_it_knows(send, opensign) -> None:
-    sent = [send()["objectId"], send(signer("Grace", "grace@example.com"))["objectId"]]
+    sent = [send().document_id, send(signer("Grace", "grace@example.com")).document_id]
     opensign.control.sign(sent[0], "ada@example.com")
     sensor = _sensor(sent, deferrable=True, poke_interval=7, timeout=3600)
     with pytest.raises(TaskDeferred) as deferred:
@@ -77,7 +78,7 @@ def test_deferrable_polls_once_then_defers_with_what_it_knows(send, opensign) ->
 
 
 def test_deferrable_finishes_at_once_when_already_signed(send, opensign) -> None:
-    sent = send()["objectId"]
+    sent = send().document_id
     opensign.control.sign(sent, "ada@example.com")
     assert _sensor(sent, deferrable=True).execute(task_context())["completed"] == [sent]
 
@@ -97,7 +98,7 @@ def test_execute_complete_turns_events_into_results_or_failures() -> None:
 
 
 def test_poke_mode_runs_the_standard_sensor_loop(send, opensign) -> None:
-    sent = send()["objectId"]
+    sent = send().document_id
     opensign.control.sign(sent, "ada@example.com")
     assert _sensor(sent, mode="poke").execute(task_context())["completed"] == [sent]
 

@@ -58,7 +58,7 @@ def test_defaults() -> None:
 
 
 def test_waits_until_signed_then_succeeds_with_gets_only(send, opensign) -> None:
-    sent = [send(signer(f"P{i}", f"p{i}@example.com"))["objectId"] for i in range(3)]
+    sent = [send(signer(f"P{i}", f"p{i}@example.com")).document_id for i in range(3)]
     opensign.control.sign(sent[0], "p0@example.com")
     opensign.control.reset_requests()
 
@@ -82,7 +82,7 @@ def test_waits_until_signed_then_succeeds_with_gets_only(send, opensign) -> None
 
 
 def test_a_declined_document_fails_the_wait(send, opensign) -> None:
-    sent = [send()["objectId"], send(signer("Grace", "grace@example.com"))["objectId"]]
+    sent = [send().document_id, send(signer("Grace", "grace@example.com")).document_id]
     opensign.control.decline(sent[1], "grace@example.com", reason="no")
     event = _first_event(_trigger(document_ids=sent))
     assert event.payload["status"] == "failed"
@@ -93,7 +93,7 @@ def test_a_declined_document_fails_the_wait(send, opensign) -> None:
 
 
 def test_reporting_mode_succeeds_with_declined_and_expired(send, opensign) -> None:
-    sent = [send()["objectId"] for _ in range(3)]
+    sent = [send().document_id for _ in range(3)]
     opensign.control.sign(sent[0], "ada@example.com")
     opensign.control.decline(sent[1], "ada@example.com")
     opensign.control.expire_document(sent[2])
@@ -104,7 +104,7 @@ def test_reporting_mode_succeeds_with_declined_and_expired(send, opensign) -> No
 
 
 def test_known_terminal_documents_are_not_polled_again(send, opensign) -> None:
-    open_id = send()["objectId"]
+    open_id = send().document_id
     finished = DocumentState(document_id="OLDDOC0001", status=DocumentStatus.COMPLETED, title="old")
     opensign.control.sign(open_id, "ada@example.com")
     opensign.control.reset_requests()

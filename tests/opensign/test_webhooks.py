@@ -74,7 +74,7 @@ def _secret(emulator) -> str:
 def test_real_deliveries_verify_and_parse(hook, send, opensign, receiver) -> None:
     hook.set_webhook(receiver.url)
     sent = send(signer("Ada Lovelace", "ada@example.com"), signer("Grace Hopper", "grace@example.com"))
-    document_id = sent["objectId"]
+    document_id = sent.document_id
     opensign.control.sign(document_id, "ada@example.com")
     opensign.control.sign(document_id, "grace@example.com")
     _wait_for_deliveries(opensign, 6)
@@ -110,7 +110,7 @@ def test_real_deliveries_verify_and_parse(hook, send, opensign, receiver) -> Non
 def test_decline_delivery_carries_the_reason(hook, send, opensign, receiver) -> None:
     hook.set_webhook(receiver.url)
     sent = send()
-    opensign.control.decline(sent["objectId"], "ada@example.com", reason="Wrong start date")
+    opensign.control.decline(sent.document_id, "ada@example.com", reason="Wrong start date")
     _wait_for_deliveries(opensign, 2)
     headers, body = receiver.deliveries[-1]
     event = verify_and_parse(body, headers, _secret(opensign))

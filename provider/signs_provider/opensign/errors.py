@@ -6,6 +6,9 @@ OpenSign gives some codes meanings of its own: 405 is a bad (or other-environmen
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
 from airflow.sdk.exceptions import AirflowFailException
 
 from signs_provider.common.errors import SignsApiError, SignsError
@@ -13,8 +16,12 @@ from signs_provider.common.errors import SignsApiError, SignsError
 # Defined with the webhook code, which must import without Airflow; re-exported here with the rest.
 from signs_provider.opensign.webhooks import OpenSignWebhookError
 
+if TYPE_CHECKING:
+    from signs_provider.common.transport import Reply
+
 __all__ = [
     "OpenSignApiError",
+    "OpenSignApiErrors",
     "OpenSignAuthError",
     "OpenSignBadRequestError",
     "OpenSignConflictError",
@@ -71,6 +78,9 @@ class OpenSignInvalidResponseError(OpenSignApiError):
     For a create this is as ambiguous as a lost response: the document may exist.
     """
 
+    #: Read by :func:`signs_provider.common.recovery.is_ambiguous`: the request may have been applied.
+    unreadable = True
+
 
 class OpenSignDocumentStateError(SignsError):
     """The document is not in a state that allows the operation (e.g. downloading before completion)."""
@@ -87,3 +97,96 @@ class OpenSignDocumentFailedError(SignsError, AirflowFailException):
     def __init__(self, message: str, *, result: dict | None = None) -> None:
         super().__init__(message)
         self.result = result or {}
+
+
+class OpenSignApiErrors:
+    """OpenSign's one status mapping (the transport's ``ApiErrors``): typed errors from its answers.
+
+    :param conn_id: the connection, named in the 405 hint.
+    :param environment: the connection's environment (a callable: it is read only when a 405 needs
+        it, so a host override with an odd environment still works).
+    :param host: the connection's host override, if any.
+    :param hosts: the hosted environments' hosts, by environment.
+    """
+
+    def __init__(
+        self, *, conn_id: str, environment: Callable[[], str], host: str | None, hosts: Mapping[str, str]
+    ) -> None:
+        self.conn_id = conn_id
+        self.environment = environment
+        self.host = host
+        self.hosts = hosts
+
+    def retry_status(self, reply: Reply) -> int:
+        return reply.status_code
+
+    def raise_for(self, reply: Reply, *, attempts: int) -> None:
+        """Raise the error an answer stands for; a 2xx that is not JSON is unreadable, not a success."""
+        status = reply.status_code
+        body = reply.body
+        if status < 400:
+            if body is None and reply.content:
+                raise OpenSignInvalidResponseError(
+                    f"OpenSign sent a response that is not JSON for {_where(reply)} (HTTP {status}).",
+                    status=status,
+                )
+            return
+        api_message = None
+        if isinstance(body, dict):
+            api_message = body.get("error") or body.get("message")
+        api_message = str(api_message) if api_message else None
+        said = f": {api_message}" if api_message else ""
+        where = _where(reply)
+        if status == 405:
+            raise OpenSignAuthError(self._token_hint(said), status=status, api_message=api_message)
+        if status == 401:
+            existing = body.get("objectId") if isinstance(body, dict) else None
+            raise OpenSignConflictError(
+                f"OpenSign: already exists{said} ({where}).",
+                status=status,
+                api_message=api_message,
+                existing_id=existing,
+            )
+        if status == 404:
+            raise OpenSignNotFoundError(
+                f"OpenSign: not found{said} ({where}). Objects of other users and other environments "
+                f"are invisible; this connection uses {self.environment()}.",
+                status=status,
+                api_message=api_message,
+            )
+        if status == 429:
+            raise OpenSignCreditsError(
+                f"OpenSign: no API credits left{said} ({where}). Buy credits in OpenSign > Settings > "
+                "API Token, or wait for the plan's renewal date (see get_credits()).",
+                status=status,
+                api_message=api_message,
+            )
+        if status == 400:
+            raise OpenSignBadRequestError(
+                f"OpenSign refused the request{said} ({where}).", status=status, api_message=api_message
+            )
+        tried = f" after {attempts} attempts" if attempts > 1 else ""
+        raise OpenSignApiError(
+            f"OpenSign answered HTTP {status}{tried}{said} ({where}).", status=status, api_message=api_message
+        )
+
+    def _token_hint(self, said: str) -> str:
+        # OpenSign answers 405 "Invalid API Token!" for a token of another environment, too.
+        environment = self.environment()
+        other = "live" if environment != "live" else "sandbox"
+        target = (
+            f"the host override {self.host!r}"
+            if self.host
+            else f"the {environment} environment ({self.hosts[environment]})"
+        )
+        return (
+            f"OpenSign rejected the API token of connection {self.conn_id!r} for {target} "
+            f"(HTTP 405{said}). The token is wrong or revoked, or it belongs to another environment: "
+            f"a sandbox token only works with environment 'sandbox' and a live token only with 'live'. "
+            f"If this is a {other} token, set the connection's extra 'environment' to '{other}'."
+        )
+
+
+def _where(reply: Reply) -> str:
+    request = getattr(reply.response, "request", None)
+    return f"{request.method} {request.url}" if request is not None else "OpenSign"

@@ -25,12 +25,13 @@ from airflow.sdk import BaseOperator
 
 from signs_provider.common.errors import SignsConfigError
 from signs_provider.opensign import DEFAULT_CONN_ID
+from signs_provider.opensign._context import document_ids_of, run_moment
 from signs_provider.opensign.links import LINK_XCOM_KEY, OpenSignDocumentLink
-from signs_provider.opensign.sensors import document_ids_of, run_moment
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, ObjectStoragePath
 
+    from signs_provider.opensign.client.sending import SentDocument
     from signs_provider.opensign.hooks import OpenSignHook
 
 
@@ -82,32 +83,32 @@ class _OpenSignSendOperator(_OpenSignOperator):
         self.options = options
         self.return_signing_links = return_signing_links
 
-    def _create_document(self, marker: str) -> dict[str, Any]:
+    def _create_document(self, marker: str) -> SentDocument:
         raise NotImplementedError
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from signs_provider.opensign.documents import idempotency_marker
+        from signs_provider.opensign.client.payloads import idempotency_marker
 
         ti = context["ti"]
         marker = idempotency_marker(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
-        sent: dict[str, Any] | None = None
+        sent: SentDocument | None = None
         if ti.try_number > 1:
             # Any attempt of this run created its document after the run was due.
             sent = self.hook.find_sent_document(
                 marker, since=run_moment(context, ("run_after", "logical_date", "start_date"))
             )
             if sent is not None:
-                self.log.info("Document %s was sent by an earlier try; not sending again.", sent["objectId"])
+                self.log.info("Document %s was sent by an earlier try; not sending again.", sent.document_id)
         if sent is None:
             sent = self._create_document(marker)
-        document_id = str(sent.get("objectId") or sent.get("document_id"))
+        document_id = sent.document_id
         result: dict[str, Any] = {
             "document_id": document_id,
-            "title": str(sent.get("title") or self._title()),
+            "title": sent.title or self._title(),
             "signers": [str(s.get("email")) for s in self.signers if isinstance(s, Mapping)],
             "url": self._link(context, document_id),
             "marker": marker,
-            "recovered": bool(sent.get("recovered")),
+            "recovered": sent.recovered,
         }
         if self.return_signing_links:
             self.log.warning(
@@ -116,8 +117,8 @@ class _OpenSignSendOperator(_OpenSignOperator):
                 "log or store them elsewhere.",
                 document_id,
             )
-            links = sent.get("signurl")
-            result["signing_links"] = list(links) if links else self.hook.get_signing_links(document_id)
+            links = [dict(link) for link in sent.signing_links]
+            result["signing_links"] = links or self.hook.get_signing_links(document_id)
         elif (self.options or {}).get("send_email") is False:
             self.log.warning(
                 "Document %s was sent with send_email=False, so OpenSign emails nobody; the signing links are "
@@ -180,7 +181,7 @@ class OpenSignSendForSignatureOperator(_OpenSignSendOperator):
     def _title(self) -> str:
         return self.title
 
-    def _create_document(self, marker: str) -> dict[str, Any]:
+    def _create_document(self, marker: str) -> SentDocument:
         return self.hook.send_for_signature(
             self.file,
             title=self.title,
@@ -240,7 +241,7 @@ class OpenSignSendTemplateOperator(_OpenSignSendOperator):
     def _title(self) -> str:
         return self.title or ""
 
-    def _create_document(self, marker: str) -> dict[str, Any]:
+    def _create_document(self, marker: str) -> SentDocument:
         return self.hook.send_template_for_signature(
             self.template_id,
             signers=self.signers,

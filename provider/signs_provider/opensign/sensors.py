@@ -7,14 +7,15 @@ libraries are imported only when a task runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
+from airflow.sdk import PokeReturnValue
 
 from signs_provider.common.errors import SignsConfigError
+from signs_provider.common.sensors import DeferrableSignsSensor
 from signs_provider.opensign import DEFAULT_CONN_ID
+from signs_provider.opensign._context import document_ids_of, wait_started
 from signs_provider.opensign.errors import OpenSignDocumentFailedError
 from signs_provider.opensign.status import (
     UNSUCCESSFUL_STATUS_NAMES,
@@ -27,9 +28,12 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from signs_provider.opensign.hooks import OpenSignHook
+    from signs_provider.opensign.triggers import OpenSignDocumentsTrigger
+
+__all__ = ["OpenSignDocumentSensor", "document_ids_of", "wait_started"]
 
 
-class OpenSignDocumentSensor(BaseSensorOperator):
+class OpenSignDocumentSensor(DeferrableSignsSensor):
     """Wait until one or many documents are completed (signed by everybody).
 
     However many documents it waits for, a check costs a few list requests (OpenSign's
@@ -61,7 +65,6 @@ class OpenSignDocumentSensor(BaseSensorOperator):
         document_ids: str | Sequence[str | dict[str, Any]] | Any,
         failure_statuses: Iterable[str] = UNSUCCESSFUL_STATUS_NAMES,
         opensign_conn_id: str = DEFAULT_CONN_ID,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poke_interval: float = 60,
         **kwargs: Any,
     ) -> None:
@@ -75,7 +78,6 @@ class OpenSignDocumentSensor(BaseSensorOperator):
                 )
         self.failure_statuses = [DocumentStatus.parse(s).value for s in statuses]
         self.opensign_conn_id = opensign_conn_id
-        self.deferrable = deferrable
         self._states: dict[str, DocumentState] = {}
 
     @cached_property
@@ -98,26 +100,18 @@ class OpenSignDocumentSensor(BaseSensorOperator):
         self.log.info("OpenSign: %s", outcome.message)
         return False
 
-    def execute(self, context: Context) -> Any:
-        if not self.deferrable:
-            return super().execute(context)
-        first = self.poke(context)
-        if isinstance(first, PokeReturnValue) and first.is_done:
-            return first.xcom_value
+    def trigger(self, context: Context) -> OpenSignDocumentsTrigger:
+        """The trigger that polls on in the triggerer, knowing the documents already finished."""
         from signs_provider.opensign.triggers import OpenSignDocumentsTrigger
 
         since = wait_started(context)
-        self.defer(
-            trigger=OpenSignDocumentsTrigger(
-                document_ids=document_ids_of(self.document_ids),
-                opensign_conn_id=self.opensign_conn_id,
-                poll_interval=self.poke_interval,
-                failure_statuses=self.failure_statuses,
-                since=since.isoformat() if since else None,
-                known={k: v.as_dict() for k, v in self._states.items() if v.status.is_terminal},
-            ),
-            method_name="execute_complete",
-            timeout=timedelta(seconds=self.timeout) if self.timeout else None,
+        return OpenSignDocumentsTrigger(
+            document_ids=document_ids_of(self.document_ids),
+            opensign_conn_id=self.opensign_conn_id,
+            poll_interval=self.poke_interval,
+            failure_statuses=self.failure_statuses,
+            since=since.isoformat() if since else None,
+            known={k: v.as_dict() for k, v in self._states.items() if v.status.is_terminal},
         )
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
@@ -132,42 +126,3 @@ class OpenSignDocumentSensor(BaseSensorOperator):
         from signs_provider.common.errors import SignsError
 
         raise SignsError(f"OpenSign: waiting for the documents failed: {message}")
-
-
-def document_ids_of(value: Any) -> list[str]:
-    """Document ids from an id, a list of ids, or send-operator results (dicts with ``document_id``)."""
-    if value is None:
-        raise SignsConfigError("document_ids: nothing to wait for.")
-    if isinstance(value, (str, dict)):
-        value = [value]
-    ids: list[str] = []
-    for item in value:
-        if isinstance(item, dict):
-            item = item.get("document_id") or item.get("objectId")
-        text = str(item or "").strip()
-        if not text:
-            raise SignsConfigError(f"document_ids: {item!r} is not a document id.")
-        if text not in ids:
-            ids.append(text)
-    if not ids:
-        raise SignsConfigError("document_ids: the list is empty; nothing to wait for.")
-    return ids
-
-
-def wait_started(context: Context) -> datetime | None:
-    """When the documents of this run can first have changed: the run's start (or scheduled time).
-
-    It bounds how far back the finished-document lists are read (a document finished earlier costs
-    one ``GET /document`` instead); it stays the same across pokes, reschedules and the deferral.
-    """
-    return run_moment(context, ("start_date", "run_after", "logical_date"))
-
-
-def run_moment(context: Context, attributes: Sequence[str]) -> datetime | None:
-    """The first of the DAG run's ``attributes`` that is set, as an aware datetime."""
-    dag_run = context.get("dag_run")
-    for attr in attributes:
-        moment = getattr(dag_run, attr, None)
-        if isinstance(moment, datetime):
-            return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return None

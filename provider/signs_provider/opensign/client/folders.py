@@ -1,0 +1,53 @@
+"""Folders that documents are filed in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from signs_provider.common.errors import SignsConfigError
+from signs_provider.opensign.client.rest import Endpoint, RestSession, object_id
+
+#: Sent once: folder names may repeat, so a second create would make a second folder.
+CREATE_FOLDER = Endpoint("POST", "createfolder", idempotent=False)
+GET_FOLDER = Endpoint("GET", "folder/{folder_id}", idempotent=True)
+UPDATE_FOLDER = Endpoint("PUT", "folder/{folder_id}", idempotent=True)
+DELETE_FOLDER = Endpoint("DELETE", "folder/{folder_id}", idempotent=True)
+FOLDER_LIST = "folderlist"
+
+
+class Folders:
+    def __init__(self, rest: RestSession) -> None:
+        self.rest = rest
+
+    def create_folder(self, name: str, *, parent_folder_id: str | None = None) -> dict[str, Any]:
+        if not str(name or "").strip():
+            raise SignsConfigError("name: missing. A folder needs a name.")
+        body = {"folderName": name.strip()}
+        if parent_folder_id:
+            body["parentFolderId"] = object_id(parent_folder_id)
+        return self.rest.call(CREATE_FOLDER, json=body)
+
+    def get_folder(self, folder_id: str) -> dict[str, Any]:
+        return self.rest.call(GET_FOLDER, folder_id)
+
+    def update_folder(
+        self, folder_id: str, *, name: str | None = None, parent_folder_id: str | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if name is not None:
+            body["folderName"] = name
+        if parent_folder_id is not None:
+            body["parentFolderId"] = parent_folder_id
+        if not body:
+            raise SignsConfigError("update_folder: give name and/or parent_folder_id.")
+        return self.rest.call(UPDATE_FOLDER, folder_id, json=body)
+
+    def delete_folder(self, folder_id: str) -> dict[str, Any]:
+        return self.rest.call(DELETE_FOLDER, folder_id)
+
+    def list_folders(
+        self, *, parent_folder_id: str | None = None, page_size: int = 100, max_items: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        params = {"parentFolderId": parent_folder_id} if parent_folder_id else None
+        return self.rest.paginate(FOLDER_LIST, params=params, page_size=page_size, max_items=max_items)
