@@ -125,7 +125,7 @@ def main() -> None:
         Emulator(data_dir=tmp, asset_ready_seconds=0) as emu,
     ):
         os.environ.update(emu.connections())
-        from signs_provider.common.http import RetryPolicy
+        from signs_provider.common.transport import RetryPolicy
         from signs_provider.optisigns.hooks import OptiSignsHook
 
         screens = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
@@ -55,3 +56,31 @@ def mutations(emulator) -> list[str]:
     return [
         f for r in emulator.control.requests() if r.get("operation_type") == "mutation" for f in r["fields"]
     ]
+
+
+def screens_by_name(hook) -> dict[str, dict]:
+    return {s["deviceName"]: s for s in hook.list_screens()}
+
+
+def emulated_now(emulator) -> datetime:
+    return datetime.fromisoformat(emulator.control.now())
+
+
+def playlist_items(hook, playlist_id) -> list[tuple[str, float]]:
+    """``(asset id, duration)`` of each item of a playlist, in order."""
+    return [(i["_id"], i["duration"]) for i in hook.get_playlist(playlist_id)["assets"]]
+
+
+def showing(emulator, screen_id) -> tuple:
+    """What a screen plays, as the emulator (not the API under test) says."""
+    from signs_provider.optisigns.hooks import screen_content
+
+    return screen_content(emulator.control.screen(screen_id))
+
+
+def slow_hook(optisigns_env) -> OptiSignsHook:
+    """A hook that gives up on a request after 1 s (the emulator's ``slow`` fault takes longer).
+
+    Its landing wait is the default, min(2 * 1 s, 60) = 2 s.
+    """
+    return OptiSignsHook(retry_policy=FAST, timeout=1)

@@ -1,0 +1,195 @@
+"""Playlists: upsert by name, exact item sync, position edits, lost answers (client.playlists).
+
+Everything runs against the emulator over loopback.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from signs_provider.common.errors import SignsApiError, SignsConfigError
+from signs_provider.optisigns.hooks import (
+    PROVIDER_TAG,
+    PlaylistEntry,
+)
+from tests.optisigns.conftest import (
+    mutations,
+    playlist_items,
+    slow_hook,
+)
+
+
+def test_upsert_playlist_is_create_or_update_by_name(hook, emulator) -> None:
+    created = hook.upsert_playlist("Lobby KPIs", tags=["lobby"])
+    again = hook.upsert_playlist("Lobby KPIs", tags=["lobby"])
+    assert again["_id"] == created["_id"] and again["tags"] == [PROVIDER_TAG, "lobby"]
+    assert mutations(emulator) == ["savePlaylist"]  # the second call found nothing to change
+    retagged = hook.upsert_playlist("Lobby KPIs", tags=["kpi"])
+    assert retagged["tags"] == [PROVIDER_TAG, "lobby", "kpi"]
+    assert len(hook.list_playlists(name="Lobby KPIs")) == 1
+
+
+def test_upsert_playlist_after_a_lost_answer_creates_one(hook, emulator) -> None:
+    emulator.control.add_fault("lost_response", operation="savePlaylist")
+    created = hook.upsert_playlist("Lost")
+    assert [p["_id"] for p in hook.list_playlists(name="Lost")] == [created["_id"]]
+
+
+def test_set_playlist_items_exact_and_rerun_sends_nothing(hook, emulator) -> None:
+    a = hook.upsert_website_asset("A", "https://a.example.com")["_id"]
+    b = hook.upsert_website_asset("B", "https://b.example.com")["_id"]
+    c = hook.upsert_website_asset("C", "https://c.example.com")["_id"]
+    playlist = hook.upsert_playlist("Exact")["_id"]
+    hook.set_playlist_items(playlist, [(a, 15), {"asset_id": b, "duration": 20}, c])
+    assert playlist_items(hook, playlist) == [(a, 15.0), (b, 20.0), (c, 10.0)]
+    emulator.control.reset_requests()
+    hook.set_playlist_items(playlist, [(a, 15), {"asset_id": b, "duration": 20}, c])
+    assert mutations(emulator) == []
+    assert playlist_items(hook, playlist) == [(a, 15.0), (b, 20.0), (c, 10.0)]
+    # Reorder and shrink: only the tail after the common start is replaced, new items first so
+    # that screens playing the playlist never see it empty.
+    emulator.control.reset_requests()
+    hook.set_playlist_items(playlist, [(a, 15), (c, 5)])
+    assert playlist_items(hook, playlist) == [(a, 15.0), (c, 5.0)]
+    assert mutations(emulator) == ["addPlaylistItems", "removePlaylistItems", "updatePlaylistItems"]
+    hook.set_playlist_items(playlist, [])
+    assert playlist_items(hook, playlist) == []
+
+
+def test_set_playlist_items_converges_after_a_lost_answer(hook, emulator) -> None:
+    a = hook.upsert_website_asset("A", "https://a.example.com")["_id"]
+    b = hook.upsert_website_asset("B", "https://b.example.com")["_id"]
+    playlist = hook.upsert_playlist("Lossy")["_id"]
+    emulator.control.add_fault("lost_response", operation="addPlaylistItems")
+    hook.set_playlist_items(playlist, [(a, 12), (b, 8)])
+    assert playlist_items(hook, playlist) == [(a, 12.0), (b, 8.0)]
+    assert emulator.control.count(operation="addPlaylistItems") == 1
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([("x", 0)], r"items\[0\].duration: must be positive"),
+        ([("x", "soon")], r"items\[0\].duration: 'soon' is not a number"),
+        ([""], r"items\[0\]: the asset id is empty"),
+        ([42], r"items\[0\]: 42 is not a playlist entry"),
+    ],
+)
+def test_bad_playlist_items_fail_before_any_request(hook, emulator, items, message) -> None:
+    with pytest.raises(SignsConfigError, match=message):
+        hook.set_playlist_items("any", items)
+    assert emulator.control.requests() == []
+
+
+def test_playlist_entry_coerce_forms() -> None:
+    assert PlaylistEntry.coerce("a") == PlaylistEntry("a")
+    assert PlaylistEntry.coerce(["a", "7"]) == PlaylistEntry("a", 7.0)
+    assert PlaylistEntry.coerce({"_id": "a", "duration": 3}) == PlaylistEntry("a", 3.0)
+
+
+def test_add_move_remove_playlist_items(hook, emulator) -> None:
+    a, b, c = (hook.upsert_website_asset(n, f"https://{n}.example.com")["_id"] for n in "abc")
+    playlist = hook.upsert_playlist("Edit")["_id"]
+    hook.add_playlist_items(playlist, [a, b])
+    hook.add_playlist_items(playlist, [c], position=0, duration=30)
+    assert playlist_items(hook, playlist) == [(c, 30.0), (a, 10.0), (b, 10.0)]
+    hook.move_playlist_items(playlist, [0], to=2)
+    assert [i for i, _ in playlist_items(hook, playlist)] == [a, b, c]
+    hook.remove_playlist_items(playlist, [1])
+    assert [i for i, _ in playlist_items(hook, playlist)] == [a, c]
+    with pytest.raises(SignsConfigError, match="not a position"):
+        hook.remove_playlist_items(playlist, [5])
+    with pytest.raises(SignsConfigError, match="outside the playlist"):
+        hook.add_playlist_items(playlist, [a], position=9)
+
+
+def test_add_playlist_items_after_a_lost_answer_adds_once(hook, emulator) -> None:
+    a = hook.upsert_website_asset("A", "https://a.example.com")["_id"]
+    playlist = hook.upsert_playlist("Once")["_id"]
+    emulator.control.add_fault("lost_response", operation="addPlaylistItems")
+    hook.add_playlist_items(playlist, [a])
+    assert [i for i, _ in playlist_items(hook, playlist)] == [a]
+
+
+def test_add_playlist_items_resent_when_the_request_never_applied(hook, emulator) -> None:
+    a = hook.upsert_website_asset("A", "https://a.example.com")["_id"]
+    playlist = hook.upsert_playlist("Dropped")["_id"]
+    # "drop" closes the connection before the handler runs: the hook sees the same error as a
+    # lost answer, reads the playlist back, finds it unchanged and sends the addition again.
+    emulator.control.add_fault("drop", operation="addPlaylistItems")
+    hook.add_playlist_items(playlist, [a])
+    assert [i for i, _ in playlist_items(hook, playlist)] == [a]
+    assert emulator.control.count(operation="addPlaylistItems") == 2
+
+
+def test_delete_playlists(hook) -> None:
+    playlist = hook.upsert_playlist("Gone")
+    hook.delete_playlists([playlist["_id"]])
+    assert hook.find_playlist("Gone") is None
+
+
+def test_sync_replacing_every_item_adds_before_it_removes(hook, emulator) -> None:
+    a, b = (hook.upsert_website_asset(n, f"https://{n}.example.com")["_id"] for n in "ab")
+    playlist = hook.upsert_playlist("Live")["_id"]
+    hook.set_playlist_items(playlist, [a])
+    emulator.control.reset_requests()
+    hook.set_playlist_items(playlist, [(b, 7)])
+    # Had the removal come first, screens playing "Live" would have had an empty playlist.
+    assert mutations(emulator) == ["addPlaylistItems", "removePlaylistItems", "updatePlaylistItems"]
+    assert playlist_items(hook, playlist) == [(b, 7.0)]
+
+
+def test_timed_out_create_that_never_shows_up_raises_instead_of_resending(optisigns_env) -> None:
+    import time
+
+    from signs_provider.common.errors import AmbiguousWriteError
+
+    hook = slow_hook(optisigns_env)
+    # Lands after 8 s; the hook looks for min(2 * 1 s, 60) = 2 s after its timeout, then gives up
+    # (the wide gap keeps the test true on a loaded machine).
+    optisigns_env.control.add_fault("slow", operation="savePlaylist", delay=8)
+    with pytest.raises(AmbiguousWriteError, match="not sent again") as info:
+        hook.upsert_playlist("Very slow")
+    assert info.value.timed_out
+    deadline = time.monotonic() + 20  # let the stalled request finish on the server
+    while not hook.list_playlists(name="Very slow") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(hook.list_playlists(name="Very slow")) == 1
+    assert optisigns_env.control.count(operation="savePlaylist") == 1
+
+
+def test_timed_out_playlist_add_is_not_applied_twice(optisigns_env) -> None:
+    hook = slow_hook(optisigns_env)
+    a, b = (hook.upsert_website_asset(n, f"https://{n}.example.com")["_id"] for n in "ab")
+    playlist = hook.upsert_playlist("Slow adds")["_id"]
+    optisigns_env.control.add_fault("slow", operation="addPlaylistItems", delay=2)
+    hook.add_playlist_items(playlist, [a])
+    assert [i for i, _ in playlist_items(hook, playlist)] == [a]
+    optisigns_env.control.add_fault("slow", operation="addPlaylistItems", delay=2)
+    hook.set_playlist_items(playlist, [a, (b, 9)])
+    assert playlist_items(hook, playlist) == [(a, 10.0), (b, 9.0)]
+    assert optisigns_env.control.count(operation="addPlaylistItems") == 2
+
+
+def test_set_playlist_items_raises_when_the_api_does_not_apply_a_change(hook, emulator, monkeypatch) -> None:
+    a = hook.upsert_website_asset("A", "https://a.example.com")["_id"]
+    playlist = hook.upsert_playlist("Stubborn")["_id"]
+    # The emulator always applies durations; an API that ignores them is simulated by not sending them.
+    monkeypatch.setattr(hook.client.playlists, "set_durations", lambda playlist_id, by_duration: None)
+    with pytest.raises(SignsApiError, match=r"position 0: 10(\.0)?s instead of 25(\.0)?s"):
+        hook.set_playlist_items(playlist, [(a, 25)])
+
+
+def test_find_playlist_takes_the_oldest_of_same_named_ones(hook, emulator, monkeypatch) -> None:
+    first = hook.execute('mutation { savePlaylist(payload: {name: "Twin"}) { _id } }', idempotent=False)[
+        "savePlaylist"
+    ]["_id"]
+    emulator.control.advance_clock(minutes=5)
+    hook.execute('mutation { savePlaylist(payload: {name: "Twin"}) { _id } }', idempotent=False)
+    assert hook.find_playlist("Twin")["_id"] == first
+    # The API's order is not documented and the emulator lists oldest first: serve the same real
+    # answer newest first, as another server could.
+    listed = hook.client.playlists.list
+    monkeypatch.setattr(hook.client.playlists, "list", lambda **kw: list(reversed(listed(**kw))))
+    assert hook.find_playlist("Twin")["_id"] == first
+    assert hook.upsert_playlist("Twin")["_id"] == first
