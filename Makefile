@@ -31,8 +31,8 @@ $(STAMP): $(BIN)/uv requirements/lock.txt pyproject.toml emulator/pyproject.toml
 install: $(STAMP)
 
 lint: install
-	$(BIN)/ruff check provider emulator tests dags bench dev
-	$(BIN)/ruff format --check provider emulator tests dags bench dev
+	$(BIN)/ruff check provider emulator tests dags bench dev docs
+	$(BIN)/ruff format --check provider emulator tests dags bench dev docs
 
 typecheck: install
 	$(BIN)/mypy
