@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from signs_provider.common.errors import SignsConfigError
 from signs_provider.opensign.errors import OpenSignWebhookError
 from signs_provider.opensign.webhooks import (
     parse_event,
@@ -258,3 +259,17 @@ def test_the_webhook_module_imports_without_airflow() -> None:
     from signs_provider.opensign import errors, webhooks
 
     assert errors.OpenSignWebhookError is webhooks.OpenSignWebhookError
+
+
+# -- the account's webhook URL (client/webhook.py through the hook) ---------------------------------
+
+
+def test_webhook_methods(hook) -> None:
+    assert hook.get_webhook() is None
+    assert hook.set_webhook("https://hooks.example.com/opensign") == "https://hooks.example.com/opensign"
+    hook.set_webhook("https://hooks.example.com/opensign")  # the same URL again is not an error
+    assert hook.get_webhook() == "https://hooks.example.com/opensign"
+    with pytest.raises(SignsConfigError, match="plain http"):
+        hook.set_webhook("http://hooks.example.com/opensign")
+    hook.delete_webhook()
+    assert hook.get_webhook() is None

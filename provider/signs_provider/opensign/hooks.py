@@ -1,9 +1,8 @@
-"""Hook for the OpenSign REST API (v1.2).
+"""Hook for the OpenSign REST API (v1.2): the connection, and the API by area behind ``hook.client``.
 
-The hook is the entry point: it reads the connection (token, environment or host, timeout, webhook
-secret) and wraps an :class:`~signs_provider.opensign.client.OpenSignClient` that knows the API, one
-module per area (``client/sending.py``, ``client/documents.py``, ...). Every method below is a
-one-line delegation to that client; ``hook.client`` reaches the areas directly.
+The hook reads the connection (token, environment or host, timeout, webhook secret) and wraps an
+:class:`~signs_provider.opensign.client.OpenSignClient`, one module per API area; each method below
+delegates to it in one line.
 
 Example::
 
@@ -19,10 +18,9 @@ Example::
     states = hook.get_document_states([sent.document_id])
     hook.download_signed_document(sent.document_id, "/archive/")
 
-Creates cost a credit each, so they are sent once: after an ambiguous failure (timeout, lost
-response, 5xx including a gateway's 502/504, a cut body) the hook looks for the document by its
-marker, waits in case the server is still working on it, looks again, and only then sends again.
-A task retry does the same through :meth:`OpenSignHook.find_sent_document`.
+Creates cost a credit each, so they are sent once: after an ambiguous failure the hook looks for
+the document by its marker, waits in case it is still landing, and looks again before any resend
+(see :mod:`signs_provider.opensign.client.sending`); a task retry uses :meth:`~OpenSignHook.find_sent_document`.
 """
 
 from __future__ import annotations
@@ -40,6 +38,7 @@ from signs_provider.opensign import DEFAULT_CONN_ID
 from signs_provider.opensign.client import OpenSignClient, RestSession
 from signs_provider.opensign.client.payloads import PdfInput
 from signs_provider.opensign.client.polling import SENT_STATUSES, ListRead, poll_document_states
+from signs_provider.opensign.client.rest import read
 from signs_provider.opensign.client.sending import SentDocument
 from signs_provider.opensign.errors import OpenSignApiErrors
 from signs_provider.opensign.status import DocumentState, DocumentStatus
@@ -225,18 +224,15 @@ class OpenSignHook(SignsHttpHook):
         headers: dict[str, str] | None = None,
         idempotent: bool | None = None,
     ) -> Any:
-        """Call ``endpoint`` (relative to :attr:`base_url`) and return the decoded JSON body.
-
-        For endpoints the hook has no method for. GET, PUT and DELETE are retried on network errors,
-        429 and 5xx; POST is sent once unless ``idempotent=True``.
-        """
+        """Any endpoint (relative to :attr:`base_url`), its JSON body returned; GET, PUT and DELETE are
+        retried on network errors, 429 and 5xx, POST is sent once unless ``idempotent=True``."""
         return self.client.rest.request(
             method, endpoint, json=json, params=params, data=data, headers=headers, idempotent=idempotent
         )
 
     async def arequest(self, endpoint: str, *, params: dict[str, Any] | None = None) -> Any:
         """Async ``GET`` of ``endpoint`` for triggers (reads only: a trigger never creates)."""
-        return await self.client.rest.aget(endpoint, params=params)
+        return await self.client.rest.acall(read(endpoint), params=params)
 
     def paginate(
         self,
@@ -247,7 +243,9 @@ class OpenSignHook(SignsHttpHook):
         max_items: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Yield every item of a ``limit``/``skip`` list endpoint, newest first."""
-        return self.client.rest.paginate(endpoint, params=params, page_size=page_size, max_items=max_items)
+        return self.client.rest.paginate(
+            read(endpoint), params=params, page_size=page_size, max_items=max_items
+        )
 
     # -- account ------------------------------------------------------------------------------------
 
@@ -303,11 +301,8 @@ class OpenSignHook(SignsHttpHook):
         marker: str | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> SentDocument:
-        """Create a document without sending it (``POST /draftdocument``); costs a credit.
-
-        Its ``url`` is the web-app page where the owner finishes and sends it (``None`` when the
-        draft was found after a lost response).
-        """
+        """Create a document without sending it (``POST /draftdocument``); costs a credit. Its ``url`` is
+        where the owner finishes and sends it (``None`` when found after a lost response)."""
         return self.client.sending.draft_document(
             file, title=title, signers=signers, note=note, marker=marker, options=options
         )
@@ -322,10 +317,8 @@ class OpenSignHook(SignsHttpHook):
         marker: str | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> SentDocument:
-        """Create a document the account owner signs themselves (``POST /selfsign``); costs a credit.
-
-        Its ``url`` is the self-signing page.
-        """
+        """Create a document the account owner signs themselves (``POST /selfsign``; ``url``: the
+        self-signing page); costs a credit."""
         return self.client.sending.self_sign_document(
             file, title=title, signer=signer, note=note, marker=marker, options=options
         )
@@ -369,15 +362,9 @@ class OpenSignHook(SignsHttpHook):
         statuses: Sequence[DocumentStatus] = SENT_STATUSES,
         endpoint: str = "createdocument",
     ) -> SentDocument | None:
-        """The document an earlier attempt sent with ``marker``, or ``None`` once it surely does not exist.
-
-        Call it before sending again after any failure whose outcome is unknown (a lost response, a
-        timeout, a 5xx, a task retry after a killed worker). When the first search finds nothing it
-        searches again after :attr:`landing_wait` (a create still running may land meanwhile).
-
-        :param since: when the first attempt can have been sent at the earliest (bounds the search).
-        :param endpoint: the create endpoint used (``createdocument``, ``draftdocument``, ``selfsign``).
-        """
+        """The document an earlier attempt sent with ``marker``, or ``None`` once it surely does not exist
+        (searched, then searched again after :attr:`landing_wait`). ``since``: the earliest the first
+        attempt can have been sent; ``endpoint``: ``createdocument``, ``draftdocument`` or ``selfsign``."""
         return self.client.sending.find_sent_document(
             marker, since=since, statuses=statuses, endpoint=endpoint
         )
@@ -389,12 +376,8 @@ class OpenSignHook(SignsHttpHook):
         statuses: Iterable[DocumentStatus | str] = SENT_STATUSES,
         since: datetime | None = None,
     ) -> dict[str, Any] | None:
-        """The newest document carrying ``marker`` in the lists of ``statuses`` (one search, no wait).
-
-        :param since: when the document can have been created at the earliest. A list is read only
-            until a page that is sorted newest first and wholly older than ``since`` less 15 minutes
-            of clock skew; without it, lists are read to the end.
-        """
+        """The newest document carrying ``marker`` in the lists of ``statuses`` (one search, no wait);
+        ``since`` (less 15 minutes of clock skew) bounds how far back the lists are read."""
         return self.client.sending.find_document_by_marker(marker, statuses=statuses, since=since)
 
     # -- documents ----------------------------------------------------------------------------------

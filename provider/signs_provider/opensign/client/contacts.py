@@ -15,7 +15,7 @@ CREATE_CONTACT = Endpoint("POST", "createcontact", idempotent=True)
 GET_CONTACT = Endpoint("GET", "contact/{contact_id}", idempotent=True)
 UPDATE_CONTACT = Endpoint("PUT", "contact/{contact_id}", idempotent=True)
 DELETE_CONTACT = Endpoint("DELETE", "contact/{contact_id}", idempotent=True)
-CONTACT_LIST = "contactlist"
+CONTACT_LIST = Endpoint("GET", "contactlist", idempotent=True)
 CONTACT_FIELDS = frozenset({"name", "email", "phone", "company", "job_title"})
 
 

@@ -21,17 +21,17 @@ RESEND_MAIL = Endpoint("POST", "resendmail", idempotent=True)
 SIGNING_LINKS = Endpoint("GET", "signinglinks/{document_id}", idempotent=True)
 SIGNER_IPS = Endpoint("GET", "signerips/{document_id}", idempotent=True)
 FORM_DATA = Endpoint("GET", "formdata/{document_id}", idempotent=True)
-DOCUMENT_LIST = "documentlist/{doctype}"
+DOCUMENT_LIST = Endpoint("GET", "documentlist/{doctype}", idempotent=True)
 
 
-def list_path(status: DocumentStatus | str) -> str:
-    """The ``documentlist`` path of a status (``draft``, ``inprogress``, ...)."""
+def doctype_of(status: DocumentStatus | str) -> str:
+    """The ``documentlist`` type of a status (``draft``, ``inprogress``, ...)."""
     doctype = DocumentStatus.parse(status).doctype
     if doctype is None:
         raise SignsConfigError(
             f"status: {status!r} is not one of draft, in-progress (inprogress), completed, declined, expired."
         )
-    return DOCUMENT_LIST.format(doctype=doctype)
+    return doctype
 
 
 class Documents:
@@ -54,7 +54,7 @@ class Documents:
     def list_documents(
         self, status: DocumentStatus | str, *, page_size: int = 100, max_items: int | None = None
     ) -> Iterator[dict[str, Any]]:
-        return self.rest.paginate(list_path(status), page_size=page_size, max_items=max_items)
+        return self.rest.paginate(DOCUMENT_LIST, doctype_of(status), page_size=page_size, max_items=max_items)
 
     def update_document(self, document_id: str, **fields: Any) -> dict[str, Any]:
         return self.rest.call(UPDATE_DOCUMENT, document_id, json=update_body(fields, DOCUMENT_UPDATE_FIELDS))

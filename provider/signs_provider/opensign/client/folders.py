@@ -13,7 +13,7 @@ CREATE_FOLDER = Endpoint("POST", "createfolder", idempotent=False)
 GET_FOLDER = Endpoint("GET", "folder/{folder_id}", idempotent=True)
 UPDATE_FOLDER = Endpoint("PUT", "folder/{folder_id}", idempotent=True)
 DELETE_FOLDER = Endpoint("DELETE", "folder/{folder_id}", idempotent=True)
-FOLDER_LIST = "folderlist"
+FOLDER_LIST = Endpoint("GET", "folderlist", idempotent=True)
 
 
 class Folders:

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from signs_provider.common.times import parse_api_time
-from signs_provider.opensign.client.rest import MAX_PAGE_SIZE, RestSession, result_list
+from signs_provider.opensign.client.documents import DOCUMENT_LIST, GET_DOCUMENT
+from signs_provider.opensign.client.rest import MAX_PAGE_SIZE, Endpoint, RestSession, result_list
 from signs_provider.opensign.errors import OpenSignNotFoundError
 from signs_provider.opensign.status import DocumentState, DocumentStatus
 
@@ -40,9 +41,14 @@ POLL_ORDER = (*SENT_STATUSES, DocumentStatus.DRAFT)
 class ListRead:
     """One ``GET`` a poll needs; ``single`` reads (``document/{id}``) may answer 404 (sent back as ``None``)."""
 
-    endpoint: str
+    endpoint: Endpoint
+    ids: tuple[str, ...] = ()
     params: dict[str, Any] | None = None
     single: bool = False
+
+    @property
+    def path(self) -> str:
+        return self.endpoint.path_for(*self.ids)
 
 
 def poll_document_states(
@@ -70,8 +76,8 @@ def poll_document_states(
     for status in POLL_ORDER if len(wanted) > 1 else ():
         skip = 0
         while len(states) < len(wanted_set):
-            endpoint = f"documentlist/{status.doctype}"
-            items = result_list((yield ListRead(endpoint, {"limit": page_size, "skip": skip})), endpoint)
+            read = ListRead(DOCUMENT_LIST, (str(status.doctype),), {"limit": page_size, "skip": skip})
+            items = result_list((yield read), read.path)
             for item in items:
                 document_id = str(item.get("objectId") or "")
                 if document_id in wanted_set and document_id not in states:
@@ -86,7 +92,7 @@ def poll_document_states(
     for document_id in wanted:
         state = states.get(document_id)
         if state is None or (state.status in details_for and not state.signers):
-            body = yield ListRead(f"document/{document_id}", single=True)
+            body = yield ListRead(GET_DOCUMENT, (document_id,), single=True)
             states[document_id] = (
                 DocumentState.not_found(document_id)
                 if body is None
@@ -126,7 +132,7 @@ class Polling:
             read = next(poll)
             while True:
                 try:
-                    answer = self.rest.send("GET", read.endpoint, idempotent=True, params=read.params)
+                    answer = self.rest.call(read.endpoint, *read.ids, params=read.params)
                 except OpenSignNotFoundError:
                     if not read.single:
                         raise
@@ -143,7 +149,7 @@ class Polling:
             read = next(poll)
             while True:
                 try:
-                    answer = await self.rest.aget(read.endpoint, params=read.params)
+                    answer = await self.rest.acall(read.endpoint, *read.ids, params=read.params)
                 except OpenSignNotFoundError:
                     if not read.single:
                         raise

@@ -45,6 +45,11 @@ class Endpoint:
         return _PLACEHOLDER.sub(lambda _: next(values), self.path)
 
 
+def read(path: str) -> Endpoint:
+    """A ``GET`` of a path the areas do not declare (the hook's generic ``paginate``/``arequest``)."""
+    return Endpoint("GET", path.lstrip("/"), idempotent=True)
+
+
 def object_id(value: Any) -> str:
     """An object id for a URL path: refuse what would change the path (``/``, ``?``, blanks)."""
     text = str(value or "").strip()
@@ -145,18 +150,21 @@ class RestSession:
         )
         return _decoded(reply)
 
-    async def aget(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
-        """Async ``GET`` for triggers (reads only: a trigger never creates)."""
+    async def acall(self, endpoint: Endpoint, *ids: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The async twin of :meth:`call` without a body, for triggers (which only read)."""
         transport = await self.wire.atransport()
         reply = await transport.send(
-            "GET", self.url(path), idempotent=True, params=dict(params) if params else None
+            endpoint.method,
+            self.url(endpoint.path_for(*ids)),
+            idempotent=endpoint.idempotent,
+            params=dict(params) if params else None,
         )
         return _decoded(reply)
 
     def paginate(
         self,
-        path: str,
-        *,
+        endpoint: Endpoint,
+        *ids: str,
         params: Mapping[str, Any] | None = None,
         page_size: int = 100,
         max_items: int | None = None,
@@ -171,10 +179,7 @@ class RestSession:
         skip = 0
         yielded = 0
         while True:
-            body = self.send(
-                "GET", path, idempotent=True, params={**(params or {}), "limit": page_size, "skip": skip}
-            )
-            items = result_list(body, path)
+            items = self.page(endpoint, *ids, params={**(params or {}), "limit": page_size, "skip": skip})
             for item in items:
                 yield item
                 yielded += 1
@@ -183,6 +188,10 @@ class RestSession:
             if len(items) < page_size:
                 return
             skip += len(items)
+
+    def page(self, endpoint: Endpoint, *ids: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """One page of a list endpoint."""
+        return result_list(self.call(endpoint, *ids, params=params), endpoint.path_for(*ids))
 
 
 def _decoded(reply: Reply) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 
 from signs_provider.common.errors import AmbiguousWriteError, SignsConfigError
 from signs_provider.common.recovery import is_ambiguous, send_once, settle
-from signs_provider.opensign.client.documents import Documents, list_path
+from signs_provider.opensign.client.documents import DOCUMENT_LIST, Documents
 from signs_provider.opensign.client.payloads import (
     DOCUMENT_OPTIONS,
     DRAFT_DOCUMENT_OPTIONS,
@@ -37,7 +37,7 @@ from signs_provider.opensign.client.payloads import (
     with_marker,
 )
 from signs_provider.opensign.client.polling import CLOCK_SKEW, SENT_STATUSES, page_past_bound
-from signs_provider.opensign.client.rest import MAX_PAGE_SIZE, Endpoint, RestSession, result_list
+from signs_provider.opensign.client.rest import MAX_PAGE_SIZE, Endpoint, RestSession
 from signs_provider.opensign.client.templates import Templates
 from signs_provider.opensign.errors import OpenSignInvalidResponseError
 from signs_provider.opensign.status import DocumentStatus
@@ -327,15 +327,12 @@ class Sending:
         """The newest document carrying ``marker``, searched once in the lists of ``statuses``."""
         bound = since - CLOCK_SKEW if since is not None else None
         for status in statuses:
-            if DocumentStatus.parse(status).doctype is None:
+            doctype = DocumentStatus.parse(status).doctype
+            if doctype is None:
                 raise SignsConfigError(f"statuses: {status!r} is not a document status.")
-            path = list_path(status)
             skip = 0
             while True:
-                body = self.rest.send(
-                    "GET", path, idempotent=True, params={"limit": MAX_PAGE_SIZE, "skip": skip}
-                )
-                items = result_list(body, path)
+                items = self.rest.page(DOCUMENT_LIST, doctype, params={"limit": MAX_PAGE_SIZE, "skip": skip})
                 for item in items:
                     if carries_marker(item, marker):
                         return item

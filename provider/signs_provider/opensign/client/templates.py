@@ -27,7 +27,7 @@ CREATE_TEMPLATE = {
 GET_TEMPLATE = Endpoint("GET", "template/{template_id}", idempotent=True)
 UPDATE_TEMPLATE = Endpoint("PUT", "template/{template_id}", idempotent=True)
 DELETE_TEMPLATE = Endpoint("DELETE", "template/{template_id}", idempotent=True)
-TEMPLATE_LIST = "templatelist"
+TEMPLATE_LIST = Endpoint("GET", "templatelist", idempotent=True)
 
 
 class Templates:

@@ -1,0 +1,90 @@
+"""Polling many documents (client/polling.py): a few list pages per check, sync and async alike."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from signs_provider.opensign.hooks import OpenSignHook
+from signs_provider.opensign.status import DocumentStatus, SignerProgress
+from tests.opensign.conftest import (
+    signer,
+)
+
+
+def test_states_of_many_documents_cost_a_few_list_pages(hook, send, opensign) -> None:
+    sent = [send(signer(f"P{i}", f"p{i}@example.com")).document_id for i in range(12)]
+    opensign.control.sign(sent[0], "p0@example.com")
+    opensign.control.decline(sent[1], "p1@example.com", reason="salary")
+    opensign.control.expire_document(sent[2])
+    hook.delete_document(sent[3])
+    opensign.control.reset_requests()
+    states = hook.get_document_states(sent)
+    assert states[sent[0]].status is DocumentStatus.COMPLETED
+    assert states[sent[1]].status is DocumentStatus.DECLINED
+    assert states[sent[1]].signers[0].progress is SignerProgress.PENDING  # details fetched for failures
+    assert states[sent[2]].status is DocumentStatus.EXPIRED
+    assert states[sent[3]].found is False
+    assert {states[i].status for i in sent[4:]} == {DocumentStatus.IN_PROGRESS}
+    paths = [r["path"].rsplit("/api/v1.2/", 1)[1] for r in opensign.control.requests()]
+    # inprogress, completed, declined, expired, draft lists; GET for the two failures and the deleted one.
+    assert sorted(paths) == sorted(
+        [
+            "documentlist/inprogress",
+            "documentlist/completed",
+            "documentlist/declined",
+            "documentlist/expired",
+            "documentlist/draft",
+            f"document/{sent[1]}",
+            f"document/{sent[2]}",
+            f"document/{sent[3]}",
+        ]
+    )
+    opensign.control.reset_requests()
+    assert {s.status for s in hook.get_document_states(sent[4:]).values()} == {DocumentStatus.IN_PROGRESS}
+    assert opensign.control.count() == 1
+
+
+def test_async_states_match_the_sync_ones(hook, send, opensign) -> None:
+    import asyncio
+
+    sent = [send().document_id, "doesNotExist"]
+    opensign.control.sign(sent[0], "ada@example.com")
+
+    async def poll():
+        async_hook = OpenSignHook()
+        try:
+            return await async_hook.aget_document_states(sent)
+        finally:
+            await async_hook.aclose()
+
+    states = asyncio.run(poll())
+    assert states == hook.get_document_states(sent)
+    assert states[sent[0]].status is DocumentStatus.COMPLETED and not states[sent[1]].found
+
+
+def _item(minutes_ago: float) -> dict:
+    moment = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+    return {"objectId": "x", "updatedAt": moment.isoformat().replace("+00:00", "Z")}
+
+
+def test_a_search_stops_early_only_on_a_sorted_page_wholly_older_than_the_bound() -> None:
+    from signs_provider.opensign.client import polling
+
+    bound = datetime.now(timezone.utc) - timedelta(minutes=30)
+    older = [_item(40), _item(50), _item(60)]
+    assert polling.page_past_bound(older, bound) is True
+    assert polling.page_past_bound(older, None) is False
+    # One document on the page is newer than the bound: the next page may hold more.
+    assert polling.page_past_bound([_item(10), _item(50)], bound) is False
+    # Not newest first: the order the early stop relies on does not hold, so read on.
+    assert polling.page_past_bound([_item(60), _item(40), _item(50)], bound) is False
+    # A time that cannot be read proves nothing either.
+    assert polling.page_past_bound([_item(40), {"objectId": "y", "updatedAt": "yesterday"}], bound) is False
+
+
+def test_the_list_order_assumption_is_a_one_line_switch(monkeypatch) -> None:
+    from signs_provider.opensign.client import polling
+
+    bound = datetime.now(timezone.utc) - timedelta(minutes=30)
+    monkeypatch.setattr(polling, "LISTS_NEWEST_FIRST", False)
+    assert polling.page_past_bound([_item(40), _item(50)], bound) is False
