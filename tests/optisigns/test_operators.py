@@ -61,10 +61,13 @@ def test_default_conn_id_matches_the_hook() -> None:
 
 def test_importing_the_operators_does_not_import_the_hook_or_http_clients() -> None:
     code = (
-        "import sys, signs_provider.optisigns.operators, signs_provider.optisigns.sensors;"
-        "print(sorted(m for m in ('signs_provider.optisigns.hooks', 'signs_provider.common.http',"
+        "import sys, signs_provider.optisigns.operators, signs_provider.optisigns.sensors,"
+        " signs_provider.optisigns.triggers;"
+        "print(sorted(m for m in ('signs_provider.optisigns.hooks', 'signs_provider.optisigns.client',"
+        " 'signs_provider.common.hook', 'signs_provider.common.http', 'requests',"
         " 'requests_toolbelt', 'PIL') if m in sys.modules))"
     )
+    # (httpx is not in the list: the Airflow SDK imports it itself.)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -198,6 +201,47 @@ def test_assign_operator(optisigns_env, context) -> None:
     assert all(screen_content(hook.get_screen(i)) == ("ASSET", asset) for i in result["screen_ids"])
     with pytest.raises(SignsConfigError, match="No screens"):
         OptiSignsAssignContentOperator(task_id="none", asset_id=asset).execute(context)
+
+
+def test_assign_operator_resolves_the_screens_once(optisigns_env, context) -> None:
+    hook = OptiSignsHook()
+    asset = hook.find_playlist("Lobby Loop")["assets"][0]["_id"]
+    op = OptiSignsAssignContentOperator(
+        task_id="assign", asset_id=asset, screen_names=["Office Kitchen"], tags=["lobby"]
+    )
+    optisigns_env.control.reset_requests()
+    result = _run(op, context)
+    assert result["content_type"] == "ASSET" and len(result["screen_ids"]) == 4
+    # One listing of the screens checks every name and tag; then one updateDevice per screen.
+    assert optisigns_env.control.count(operation="devices") == 1
+    assert mutations(optisigns_env) == ["updateDevice"] * 4
+
+
+def test_push_and_assign_operators_take_the_hooks_arguments() -> None:
+    """The push arguments are declared once: the operator's signature, template fields and call follow."""
+    import inspect
+
+    from signs_provider.optisigns._arguments import PUSH_TO_SCREENS_ARGUMENTS
+
+    hook_params = inspect.signature(OptiSignsHook.push_to_screens).parameters
+    op_params = inspect.signature(OptiSignsPushToScreensOperator.__init__).parameters
+    for name, argument in PUSH_TO_SCREENS_ARGUMENTS.items():
+        assert hook_params[name].default == argument.default, name
+        assert op_params[name].default == argument.default, name
+    assert set(hook_params) - set(PUSH_TO_SCREENS_ARGUMENTS) == {"self", "force"}
+    assert "start_at" in OptiSignsPushToScreensOperator.template_fields
+    assert "mode" not in OptiSignsPushToScreensOperator.template_fields
+    assert "tag_rules" not in OptiSignsAssignContentOperator.template_fields
+    # Airflow reads the signature: default_args and dynamic task mapping know the arguments.
+    with DAG("t_push_args", default_args={"local_timezone": "Europe/Berlin"}):
+        op = OptiSignsPushToScreensOperator(task_id="p", asset_id="a", tags=["t"])
+        mapped = OptiSignsPushToScreensOperator.partial(task_id="m", asset_id="a").expand(
+            screen_ids=[["s1"], ["s2"]]
+        )
+    assert op.local_timezone == "Europe/Berlin" and op.mode == "NOW" and op.tags == ["t"]
+    assert mapped.expand_input.value == {"screen_ids": [["s1"], ["s2"]]}
+    with pytest.raises(TypeError):
+        OptiSignsPushToScreensOperator(task_id="bad", asset_id="a", modes="NOW")
 
 
 def test_cleanup_operator_preview_and_delete(optisigns_env, context, png) -> None:

@@ -150,3 +150,17 @@ def test_screens_sensor_defers_with_resolved_ids(optisigns_env, context) -> None
         context, {"status": "online", "online": ["a"], "offline": [], "missing": []}
     )
     assert done == {"online": ["a"], "offline": [], "missing": []}
+
+
+def test_screens_sensor_first_poke_lists_the_screens_once(optisigns_env, context) -> None:
+    """The screens resolved on the first poke are judged as read: no second listing of every screen."""
+    sensor = OptiSignsScreensOnlineSensor(
+        task_id="online", screen_names=["Lobby Elevator", "Office Kitchen"], deferrable=True
+    )
+    optisigns_env.control.reset_requests()
+    with pytest.raises(TaskDeferred):
+        sensor.execute(context)  # the elevator is offline: one poke, then the trigger
+    assert optisigns_env.control.count(operation="devices") == 1
+    # Later pokes read the screens' state again (once each).
+    assert sensor.poke(context) is False
+    assert optisigns_env.control.count(operation="devices") == 2

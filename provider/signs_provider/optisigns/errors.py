@@ -166,7 +166,12 @@ class OptiSignsApiErrors:
         if status < 400:
             self.data(reply)
             return
-        if isinstance(body, dict) and body.get("errors"):
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if errors and status in (401, 403):
+            # A refused key is an auth error however it comes, with the API's own words.
+            first = errors[0] if isinstance(errors[0], dict) else {"message": str(errors[0])}
+            raise self.auth_error(status, api_message=str(first.get("message") or "") or None)
+        if errors:
             # Some gateways answer errors with a non-200 status and the GraphQL shape: keep the detail.
             self.data(reply)
         tried = f" after {attempts} attempts" if attempts > 1 else ""

@@ -186,3 +186,30 @@ def test_assign_with_one_unknown_id_changes_no_screen(hook, emulator) -> None:
         hook.assign_content([kitchen["_id"], wall["_id"], "ffffffffffffffffffffffff"], asset_id=asset)
     assert emulator.control.count(operation="updateDevice") == 0
     assert showing(emulator, kitchen["_id"]) == screen_content(kitchen)
+
+
+# -- pure logic: push options -------------------------------------------------------------------------
+
+
+def test_schedule_data_sends_times_in_the_screens_zone_without_a_z() -> None:
+    from signs_provider.optisigns.client.delivery import schedule_data
+
+    assert schedule_data("2031-07-01T09:00:00", "2031-07-01T18:00:00", "Europe/Berlin") == {
+        "scheduleTime": "2031-07-01T09:00:00.000",
+        "localTimezone": "Europe/Berlin",
+        "expireScheduleTime": "2031-07-01T18:00:00.000",
+        "isCheckExpireTime": True,
+    }
+    with pytest.raises(SignsConfigError, match="expire_at: must be after start_at"):
+        schedule_data("2031-07-01T09:00:00", "2031-07-01T08:00:00", "UTC")
+    with pytest.raises(SignsConfigError, match="start_at: required"):
+        schedule_data(None, None, "UTC")
+
+
+@pytest.mark.parametrize("minutes", [None, 0, -5, "soon"])
+def test_takeover_needs_positive_minutes(minutes) -> None:
+    from signs_provider.optisigns.client.delivery import takeover
+
+    with pytest.raises(SignsConfigError, match="takeover_minutes"):
+        takeover(minutes)
+    assert takeover("7.5") == 7.5

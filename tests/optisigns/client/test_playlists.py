@@ -193,3 +193,56 @@ def test_find_playlist_takes_the_oldest_of_same_named_ones(hook, emulator, monke
     monkeypatch.setattr(hook.client.playlists, "list", lambda **kw: list(reversed(listed(**kw))))
     assert hook.find_playlist("Twin")["_id"] == first
     assert hook.upsert_playlist("Twin")["_id"] == first
+
+
+# -- pure logic: what a sync sends -------------------------------------------------------------------
+
+
+def _playlist(*items: tuple[str, float]) -> dict:
+    return {"_id": "p", "assets": [{"_id": asset, "duration": seconds} for asset, seconds in items]}
+
+
+def test_plan_keeps_the_common_start_and_adds_before_it_removes() -> None:
+    from signs_provider.optisigns.client.playlists import plan_changes
+
+    plan = plan_changes(
+        _playlist(("a", 10), ("b", 10), ("c", 10)), [PlaylistEntry("a"), PlaylistEntry("c", 5)]
+    )
+    assert plan.add == ["c"] and plan.remove == [1, 2]
+    # The old positions stay valid after the add: everything added sits after them.
+    assert plan.with_tail == ["a", "b", "c", "c"] and plan.result == ["a", "c"]
+    assert plan.durations == {5.0: [1]}
+
+
+def test_plan_for_the_same_items_is_empty_and_durations_change_alone() -> None:
+    from signs_provider.optisigns.client.playlists import plan_changes
+
+    same = plan_changes(_playlist(("a", 15), ("b", 10)), [PlaylistEntry("a", 15), PlaylistEntry("b")])
+    assert (same.add, same.remove, same.durations) == ([], [], {})
+    longer = plan_changes(_playlist(("a", 15), ("b", 10)), [PlaylistEntry("a", 20), PlaylistEntry("b", 20)])
+    assert (longer.add, longer.remove, longer.durations) == ([], [], {20.0: [0, 1]})
+
+
+def test_plan_replacing_everything_never_empties_the_playlist() -> None:
+    from signs_provider.optisigns.client.playlists import plan_changes
+
+    plan = plan_changes(_playlist(("a", 10)), [PlaylistEntry("b", 7)])
+    assert plan.add == ["b"] and plan.remove == [0]
+    assert plan.with_tail == ["a", "b"] and plan.result == ["b"]
+    emptied = plan_changes(_playlist(("a", 10)), [])
+    assert (emptied.add, emptied.remove, emptied.result) == ([], [0], [])
+
+
+def test_differences_name_each_position() -> None:
+    from signs_provider.optisigns.client.playlists import differences
+
+    wanted = [PlaylistEntry("a", 25), PlaylistEntry("b"), PlaylistEntry("c")]
+    assert differences(_playlist(("a", 10), ("x", 10)), wanted) == [
+        "position 0: 10s instead of 25s",
+        "position 1: x instead of b",
+        "position 2: c is missing",
+    ]
+    assert differences(_playlist(("a", 25), ("b", 3), ("c", 1), ("d", 1)), wanted) == [
+        "position 3: d should not be there"
+    ]
+    assert differences(_playlist(("a", 25.0000001)), [PlaylistEntry("a", 25)]) == []

@@ -93,3 +93,58 @@ def test_schedule_times_keep_the_wall_clock_of_aware_datetimes(hook) -> None:
         local_timezone="Europe/London",
     )
     assert london["range"]["startDate"] == "2031-03-04T08:00:00.000Z"
+
+
+# -- pure logic: times and recurrence -------------------------------------------------------------------
+
+
+def test_item_payload_sends_wall_clock_times_and_a_full_rrule() -> None:
+    from signs_provider.optisigns.client.schedules import item_payload
+
+    payload = item_payload(
+        "s1",
+        kind="PLAYLIST",
+        content_id="p1",
+        start=datetime(2031, 3, 3, 9, 0),
+        end="2031-03-03T17:30:00",
+        rrule="FREQ=WEEKLY;BYDAY=MO",
+        name="Opening",
+    )
+    assert payload == {
+        "scheduleId": "s1",
+        "type": "PLAYLIST",
+        "playlistId": "p1",
+        "range": {"startDate": "2031-03-03T09:00:00.000Z", "endDate": "2031-03-03T17:30:00.000Z"},
+        "name": "Opening",
+        "repeatObject": {"rrule": "DTSTART:20310303T090000Z\nRRULE:FREQ=WEEKLY;BYDAY=MO", "repeat": "custom"},
+    }
+
+
+def test_full_rrule_keeps_a_given_dtstart_and_refuses_a_rule_without_freq() -> None:
+    from signs_provider.optisigns.client.schedules import full_rrule
+
+    assert (
+        full_rrule("RRULE:FREQ=DAILY", "2030-01-01T09:00:00.000Z")
+        == "DTSTART:20300101T090000Z\nRRULE:FREQ=DAILY"
+    )
+    given = "DTSTART:20300101T080000Z\nRRULE:FREQ=DAILY"
+    assert full_rrule(given, "2030-01-01T09:00:00.000Z") == given
+    with pytest.raises(SignsConfigError, match="FREQ"):
+        full_rrule("WEEKLY", "2030-01-01T09:00:00.000Z")
+
+
+def test_api_time_keeps_the_wall_clock_or_converts_to_the_given_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    from signs_provider.optisigns.client._inputs import api_time
+
+    berlin = datetime(2031, 7, 1, 9, 0, 0, 250000, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert api_time(berlin, field="t") == "2031-07-01T09:00:00.250Z"
+    assert api_time(berlin, field="t", zone=ZoneInfo("UTC"), suffix="") == "2031-07-01T07:00:00.250"
+    assert (
+        api_time("2031-07-01T09:00:00Z", field="t", zone=ZoneInfo("Europe/Berlin"))
+        == "2031-07-01T11:00:00.000Z"
+    )
+    assert api_time("2031-07-01T09:00", field="t") == "2031-07-01T09:00:00.000Z"
+    with pytest.raises(SignsConfigError, match="t: 42 is not a datetime"):
+        api_time(42, field="t")  # type: ignore[arg-type]
