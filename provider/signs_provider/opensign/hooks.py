@@ -47,7 +47,16 @@ if TYPE_CHECKING:
     import requests
     from airflow.sdk import ObjectStoragePath
 
-__all__ = ["OpenSignHook", "SentDocument", "ListRead", "poll_document_states"]
+__all__ = [
+    "API_PATH",
+    "DEFAULT_ENVIRONMENT",
+    "DOCUMENT_WEB_PATH",
+    "ENVIRONMENT_HOSTS",
+    "ListRead",
+    "OpenSignHook",
+    "SentDocument",
+    "poll_document_states",
+]
 
 #: Hosts of the hosted environments (reference §1.1). Each has its own tokens, documents,
 #: templates and webhooks.
@@ -123,8 +132,6 @@ class OpenSignHook(SignsHttpHook):
     def create_settle_seconds(self) -> float:
         """Deprecated name of :attr:`landing_wait`."""
         return self.landing_wait
-
-    # -- the connection -------------------------------------------------------------------------
 
     @property
     def environment(self) -> str:
@@ -285,7 +292,7 @@ class OpenSignHook(SignsHttpHook):
             ambiguous failure cannot be recovered and raises :class:`AmbiguousWriteError`.
         :param options: other settings under their API names (``send_email``, ``timeToCompleteDays``,
             ``sendInOrder``, ``folderId``, ``redirect_url``, ``prefill``, ...).
-        :return: the :class:`SentDocument` (``document_id``, ``signing_links``, ``message``, ...).
+        :return: a :class:`SentDocument`, as every send and every document found again.
         """
         return self.client.sending.send_for_signature(
             file, title=title, signers=signers, note=note, marker=marker, options=options
@@ -431,10 +438,8 @@ class OpenSignHook(SignsHttpHook):
     def get_document_states(
         self, document_ids: Sequence[str], *, since: datetime | None = None
     ) -> dict[str, DocumentState]:
-        """The state of many documents for the price of a few list pages (see :func:`poll_document_states`).
-
-        ``since`` is when the wait started; without it the finished lists are read to their end.
-        """
+        """The state of many documents for a few list pages (:func:`poll_document_states`); ``since``:
+        when the wait started (without it the finished lists are read to their end)."""
         return self.client.polling.get_document_states(document_ids, since=since)
 
     async def aget_document_states(
@@ -453,9 +458,7 @@ class OpenSignHook(SignsHttpHook):
         allow_partial: bool = False,
     ) -> str:
         """Save the signed PDF to a file or a folder (then ``<id>-signed.pdf``); return where.
-
-        :param allow_partial: also save the file of a document not yet completed (signed by some).
-        """
+        ``allow_partial``: also save the file of a document not completed yet."""
         return self.client.downloads.download_signed_document(
             document_id, destination, allow_partial=allow_partial
         )

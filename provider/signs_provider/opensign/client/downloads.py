@@ -88,17 +88,7 @@ class Downloads:
             host = check_download_url(url, what)
             # The URL is pre-signed, a bearer credential for its lifetime: the token-free session, and
             # messages that name its host only.
-            reply = self.rest.wire.transport.send(
-                "GET",
-                url,
-                idempotent=True,
-                check=False,
-                stream=True,
-                session=self.session,
-                label=f"the {what} ({host})",
-            )
-            response: requests.Response = reply.response  # type: ignore[assignment]  # the sync transport's
-            with response:
+            with self.rest.fetch(url, session=self.session, label=f"the {what} ({host})") as response:
                 http_status = response.status_code
                 if http_status in (400, 401, 403, 404) and refreshes < 2:
                     # Pre-signed URLs expire (about 15 minutes): GET /document hands out fresh ones.

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from signs_provider.common.errors import SignsApiError, SignsConfigError
 
 if TYPE_CHECKING:
+    import requests
+
     from signs_provider.common.transport import AsyncTransport, Reply, SyncTransport
 
 MAX_PAGE_SIZE = 500  # documented maximum of `limit` on list endpoints
@@ -149,6 +151,17 @@ class RestSession:
             headers=dict(headers) if headers else None,
         )
         return _decoded(reply)
+
+    def fetch(self, url: str, *, session: requests.Session, label: str) -> requests.Response:
+        """``GET`` a file outside the API (a pre-signed URL) through ``session``, streamed and unchecked.
+
+        Retried like any read; ``label`` stands for the URL in logs and errors (it is a credential).
+        """
+        reply = self.wire.transport.send(
+            "GET", url, idempotent=True, check=False, stream=True, session=session, label=label
+        )
+        response: requests.Response = reply.response  # type: ignore[assignment]  # SyncTransport: requests
+        return response
 
     async def acall(self, endpoint: Endpoint, *ids: str, params: Mapping[str, Any] | None = None) -> Any:
         """The async twin of :meth:`call` without a body, for triggers (which only read)."""
