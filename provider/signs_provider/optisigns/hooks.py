@@ -23,28 +23,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from signs_provider.common.errors import SignsConfigError
 from signs_provider.common.hook import SignsHttpHook, register_secret
 from signs_provider.common.recovery import MAX_LANDING_WAIT
 from signs_provider.common.transport import RetryPolicy, require_secure_url
 from signs_provider.optisigns import DEFAULT_CONN_ID
-from signs_provider.optisigns.client import OptiSignsClient
+from signs_provider.optisigns.client import OptiSignsClient, assets, playlists, schedules, screens
 from signs_provider.optisigns.client._inputs import PROVIDER_TAG, positive_int
-from signs_provider.optisigns.client.assets import ASSET_FIELDS, ASSETS_QUERY, asset_state, asset_summary
+from signs_provider.optisigns.client.assets import ASSET_FIELDS, asset_state, asset_summary
 from signs_provider.optisigns.client.graphql import GraphQLSession, operation_type
-from signs_provider.optisigns.client.playlists import PLAYLIST_FIELDS, PLAYLISTS_QUERY
+from signs_provider.optisigns.client.playlists import PLAYLIST_FIELDS
 from signs_provider.optisigns.client.schedules import (
     SCHEDULE_FIELDS,
     SCHEDULE_ITEM_FIELDS,
-    SCHEDULE_ITEMS_QUERY,
-    SCHEDULES_QUERY,
 )
 from signs_provider.optisigns.client.screens import (
     DEFAULT_HEARTBEAT_MAX_AGE,
     SCREEN_FIELDS,
-    SCREENS_QUERY,
     screen_content,
     screen_is_online,
     screen_status,
@@ -65,47 +62,28 @@ from signs_provider.optisigns.client.types import (
 from signs_provider.optisigns.client.uploads import DEFAULT_MAX_UPLOAD_BYTES, SUPPORTED_FILE_TYPES
 from signs_provider.optisigns.errors import OptiSignsApiErrors
 
-if TYPE_CHECKING:
-    from signs_provider.common.transport import ApiErrors
-
+# The names below stay importable from here (most now live in the client package).
+# fmt: off
 __all__ = [
-    "ASSETS_QUERY",
-    "ASSET_FIELDS",
-    "DEFAULT_ENDPOINT",
-    "DEFAULT_HEARTBEAT_MAX_AGE",
-    "DEFAULT_MAX_UPLOAD_BYTES",
-    "DEFAULT_UPLOAD_URL",
-    "MAX_LANDING_WAIT",
-    "PLAYLISTS_QUERY",
-    "PLAYLIST_FIELDS",
-    "PROVIDER_TAG",
-    "SCHEDULES_QUERY",
-    "SCHEDULE_FIELDS",
-    "SCHEDULE_ITEMS_QUERY",
-    "SCHEDULE_ITEM_FIELDS",
-    "SCREENS_QUERY",
-    "SCREEN_FIELDS",
-    "SUPPORTED_FILE_TYPES",
-    "AssetInfo",
-    "OptiSignsHook",
-    "PlaylistEntry",
-    "PlaylistEntryLike",
-    "PlaylistInfo",
-    "PlaylistItem",
-    "PushMode",
-    "Screen",
-    "ScreenStatus",
-    "TagMode",
-    "UploadSource",
-    "asset_state",
-    "asset_summary",
-    "operation_type",
-    "screen_content",
-    "screen_is_online",
-    "screen_status",
-    "split_online",
+    "ASSETS_QUERY", "ASSET_FIELDS", "DEFAULT_ENDPOINT", "DEFAULT_HEARTBEAT_MAX_AGE",
+    "DEFAULT_MAX_UPLOAD_BYTES", "DEFAULT_UPLOAD_URL", "MAX_LANDING_WAIT", "PLAYLISTS_QUERY",
+    "PLAYLIST_FIELDS", "PROVIDER_TAG", "SCHEDULES_QUERY", "SCHEDULE_FIELDS", "SCHEDULE_ITEMS_QUERY",
+    "SCHEDULE_ITEM_FIELDS", "SCREENS_QUERY", "SCREEN_FIELDS", "SUPPORTED_FILE_TYPES", "AssetInfo",
+    "OptiSignsHook", "PlaylistEntry", "PlaylistEntryLike", "PlaylistInfo", "PlaylistItem",
+    "PushMode", "Screen", "ScreenStatus", "TagMode", "UploadSource", "asset_state", "asset_summary",
+    "operation_type", "screen_content", "screen_is_online", "screen_status", "split_online",
     "urlpath",
 ]
+# fmt: on
+
+#: The list queries' documents, as text (each is an ``Operation`` in its area module).
+SCREENS_QUERY, ASSETS_QUERY, PLAYLISTS_QUERY, SCHEDULES_QUERY, SCHEDULE_ITEMS_QUERY = (
+    screens.SCREENS_QUERY.document,
+    assets.ASSETS_QUERY.document,
+    playlists.PLAYLISTS_QUERY.document,
+    schedules.SCHEDULES_QUERY.document,
+    schedules.SCHEDULE_ITEMS_QUERY.document,
+)
 
 DEFAULT_ENDPOINT = "https://graphql-gateway.optisigns.com/graphql"
 DEFAULT_UPLOAD_URL = "https://api2.transloadit.com/assemblies"
@@ -200,7 +178,8 @@ class OptiSignsHook(SignsHttpHook):
         return {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 
     @property
-    def api_errors(self) -> ApiErrors:
+    def api_errors(self) -> OptiSignsApiErrors:
+        """How OptiSigns reports failures (HTTP status, or GraphQL errors inside HTTP 200)."""
         return OptiSignsApiErrors(conn_id=self.conn_id, url=self.base_url)
 
     @property
@@ -209,7 +188,7 @@ class OptiSignsHook(SignsHttpHook):
         if self._client is None:
             graphql = GraphQLSession(
                 url=self.base_url,
-                errors=OptiSignsApiErrors(conn_id=self.conn_id, url=self.base_url),
+                errors=self.api_errors,
                 transport=lambda: self.transport,
                 atransport=self.atransport,
                 team_id=self.team_id,

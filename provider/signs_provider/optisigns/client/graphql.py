@@ -169,15 +169,15 @@ class GraphQLSession:
         *,
         connection_field: str,
         page_size: int = 100,
-        idempotent: bool = True,
     ) -> Iterator[dict[str, Any]]:
         """Yield every node of a Relay-style list, one page at a time."""
         if page_size < 1:
             raise SignsConfigError("page_size must be at least 1.")
         after: str | None = None
         while True:
+            # A list is a query: retried like any read.
             data = self.execute(
-                document, {**(variables or {}), "first": page_size, "after": after}, idempotent=idempotent
+                document, {**(variables or {}), "first": page_size, "after": after}, idempotent=True
             )
             page = ((data or {}).get(connection_field) or {}).get("page") or {}
             for edge in page.get("edges") or []:
