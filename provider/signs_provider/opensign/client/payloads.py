@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from signs_provider.common.errors import SignsConfigError
-from signs_provider.opensign.client.pdf import (
+
+# The PDF side of a create, re-exported here with the rest of its payload.
+from signs_provider.opensign.client.pdf import (  # noqa: F401
     MAX_FILE_BYTES,
     PDF_MAGIC,
     PDF_MAX_PAGE_POINTS,
@@ -30,14 +32,6 @@ from signs_provider.opensign.client.pdf import (
 if TYPE_CHECKING:
     from signs_provider.opensign.client.rest import Endpoint
     from signs_provider.opensign.status import DocumentStatus
-
-__all__ = [
-    "MAX_FILE_BYTES",
-    "PDF_MAGIC",
-    "PdfFile",
-    "PdfInput",
-    "StreamedJsonBody",
-]
 
 #: Widget types of API v1.2 (note the spaces in "job title" and "radio button").
 WIDGET_TYPES = frozenset(

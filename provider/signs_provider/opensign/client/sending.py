@@ -290,6 +290,7 @@ class Sending:
             what=f"POST {path} (document with marker {marker})",
             wait=self._landing_wait(),
             attempts=self.attempts,
+            interval=None,  # a look reads up to four lists: look again once, at the end of the wait
         )
 
     # -- finding a document sent earlier ----------------------------------------------------------
@@ -315,7 +316,7 @@ class Sending:
             found = self.find_document_by_marker(marker, statuses=statuses, since=since)
             return None if found is None else self._recovered(kind, found, marker)
 
-        return settle(look, wait=self._landing_wait())
+        return settle(look, wait=self._landing_wait(), interval=None)
 
     def find_document_by_marker(
         self,
