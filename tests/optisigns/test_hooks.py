@@ -1,4 +1,6 @@
-"""OptiSignsHook: connection parsing, GraphQL error decoding, pagination, and the API methods.
+"""OptiSignsHook: connection parsing, the generic GraphQL calls, error decoding, pagination, async reads.
+
+The API methods are tested by area in tests/optisigns/client/ (through the hook, as users call them).
 
 Everything that talks HTTP runs against the emulator over loopback.
 """
@@ -252,3 +254,92 @@ def test_transient_errors_inside_http_200_are_not_retried_for_mutations(hook, em
     with pytest.raises(OptiSignsGraphQLError):
         hook.execute('mutation { savePlaylist(payload: {name: "once"}) { _id } }')
     assert len(emulator.control.requests(path="/graphql")) == 1
+
+
+# Every public method of the hook before the client package, with its parameters, in order.
+FACADE = {
+    "execute": ["query", "variables", "idempotent"],
+    "aexecute": ["query", "variables"],
+    "apaginate": ["query", "variables", "connection_field", "page_size"],
+    "aget_asset": ["asset_id"],
+    "alist_screens": [],
+    "paginate": ["query", "variables", "connection_field", "page_size"],
+    "test_connection": [],
+    "list_screens": ["tags", "path", "name"],
+    "get_screen": ["screen_id"],
+    "find_screens": ["ids", "names", "tags", "path"],
+    "screens_status": ["screens", "now", "max_heartbeat_age"],
+    "list_assets": ["name", "tags", "asset_type"],
+    "get_asset": ["asset_id"],
+    "get_upload_options": [],
+    "upload_file": ["source", "name", "filename", "tags", "path"],
+    "wait_for_asset_ready": ["asset_id", "timeout", "poll_interval"],
+    "upsert_website_asset": ["name", "url", "tags", "path"],
+    "tag_assets": ["asset_ids", "tags", "mode"],
+    "delete_assets": ["asset_ids"],
+    "delete_unused_provider_assets": ["asset_ids"],
+    "cleanup_assets": ["older_than", "tags", "now", "dry_run", "keep_in_use"],
+    "list_playlists": ["name", "tags"],
+    "get_playlist": ["playlist_id"],
+    "find_playlist": ["name"],
+    "upsert_playlist": ["name", "tags", "path"],
+    "set_playlist_items": ["playlist_id", "items"],
+    "sync_playlist": ["name", "items", "tags", "path", "delete_replaced_assets"],
+    "add_playlist_items": ["playlist_id", "asset_ids", "position", "duration"],
+    "remove_playlist_items": ["playlist_id", "positions"],
+    "move_playlist_items": ["playlist_id", "positions", "to"],
+    "delete_playlists": ["playlist_ids"],
+    "assign_content": ["screen_ids", "asset_id", "playlist_id", "schedule_id"],
+    "push_to_screens": [
+        "asset_id",
+        "playlist_id",
+        "schedule_id",
+        "screen_ids",
+        "screen_names",
+        "tags",
+        "tag_rules",
+        "mode",
+        "start_at",
+        "expire_at",
+        "local_timezone",
+        "takeover_minutes",
+        "force",
+    ],  # fmt: skip
+    "list_schedules": ["name"],
+    "upsert_schedule": ["name", "tags", "path"],
+    "list_schedule_items": ["schedule_id"],
+    "add_schedule_item": [
+        "schedule_id",
+        "start",
+        "end",
+        "asset_id",
+        "playlist_id",
+        "rrule",
+        "repeat",
+        "name",
+        "force",
+        "local_timezone",
+    ],  # fmt: skip
+    "remove_schedule_item": ["item_id"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(FACADE))
+def test_the_hook_keeps_every_public_method_and_its_parameters(name) -> None:
+    import inspect
+
+    params = list(inspect.signature(getattr(OptiSignsHook, name)).parameters)
+    assert params == ["self", *FACADE[name]]
+
+
+def test_the_hook_keeps_its_connection_properties_and_reaches_the_client(monkeypatch) -> None:
+    hook = _connect(monkeypatch, password="k-123456", extra={"max_upload_mb": 2})
+    assert (hook.base_url, hook.upload_url, hook.team_id) == (DEFAULT_ENDPOINT, DEFAULT_UPLOAD_URL, None)
+    assert hook.max_upload_bytes == 2 * 1024 * 1024
+    client = hook.client
+    assert client is hook.client  # built once per hook
+    assert client.uploads.max_bytes == hook.max_upload_bytes and client.graphql.url == hook.base_url
+    # The dependencies between areas are the objects each was given.
+    assert client.delivery.screens is client.screens
+    assert client.housekeeping.playlists is client.playlists and client.uploads.assets is client.assets
+    assert client.graphql.landing_wait == hook.landing_wait == 60.0

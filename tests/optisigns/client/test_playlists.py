@@ -246,3 +246,47 @@ def test_differences_name_each_position() -> None:
         "position 3: d should not be there"
     ]
     assert differences(_playlist(("a", 25.0000001)), [PlaylistEntry("a", 25)]) == []
+
+
+# -- a lost answer to a position-addressed change, on a fake transport ---------------------------------
+
+
+def _fake_playlists(after_lost: list[str], *, timed_out: bool = False):
+    """Playlists whose ``addPlaylistItems`` answer is lost; reads then show ``after_lost``."""
+    from signs_provider.common.errors import AmbiguousWriteError
+    from signs_provider.optisigns.client.playlists import Playlists
+    from tests.optisigns.client.fakes import FakeTransport, session
+
+    state = {"items": ["a"]}
+
+    def answer(body):
+        if "addPlaylistItems" in body["query"]:
+            state["items"] = after_lost
+            raise AmbiguousWriteError("no answer", method="POST", url="u", timed_out=timed_out)
+        page = {"edges": [{"node": {"_id": "p", "assets": [{"_id": i} for i in state["items"]]}}]}
+        return {"data": {"playlists": {"page": page}}}
+
+    transport = FakeTransport(answer)
+    return Playlists(session(transport, landing_wait=0.05)), transport
+
+
+def test_a_lost_add_that_landed_is_not_sent_again() -> None:
+    playlists, transport = _fake_playlists(["a", "b"])
+    playlists.add_items("p", ["b"])
+    assert transport.fields().count("addPlaylistItems") == 1
+
+
+def test_a_lost_add_that_timed_out_and_never_landed_is_not_sent_again() -> None:
+    from signs_provider.common.errors import AmbiguousWriteError
+
+    playlists, transport = _fake_playlists(["a"], timed_out=True)
+    with pytest.raises(AmbiguousWriteError, match="timed out and had not applied"):
+        playlists.add_items("p", ["b"])
+    assert transport.fields().count("addPlaylistItems") == 1
+
+
+def test_a_lost_add_with_the_playlist_changed_otherwise_is_reported() -> None:
+    playlists, transport = _fake_playlists(["z"])
+    with pytest.raises(SignsApiError, match=r"changed in another way meanwhile \(now \['z'\]\)"):
+        playlists.add_items("p", ["b"])
+    assert transport.fields().count("addPlaylistItems") == 1
