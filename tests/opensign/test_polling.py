@@ -88,3 +88,65 @@ def test_the_list_order_assumption_is_a_one_line_switch(monkeypatch) -> None:
     bound = datetime.now(timezone.utc) - timedelta(minutes=30)
     monkeypatch.setattr(polling, "LISTS_NEWEST_FIRST", False)
     assert polling.page_past_bound([_item(40), _item(50)], bound) is False
+
+
+# -- the poll itself, apart from HTTP: the generator answered by hand --------------------------------
+
+
+def _drive(poll, answers):
+    """Answer each read of ``poll`` from ``answers`` (path -> body, or -> a function of the list's
+    ``skip``; lists not given are empty, documents not given unknown); returns the paths read and the states."""
+    reads = []
+    try:
+        read = next(poll)
+        while True:
+            reads.append(read.path)
+            answer = answers.get(read.path, {"result": []} if read.path.startswith("documentlist/") else None)
+            read = poll.send(answer((read.params or {}).get("skip", 0)) if callable(answer) else answer)
+    except StopIteration as done:
+        return reads, done.value
+
+
+def test_a_poll_stops_reading_lists_once_every_document_is_placed() -> None:
+    from signs_provider.opensign.client.polling import poll_document_states
+
+    answers = {
+        "documentlist/inprogress": {"result": [{"objectId": "A", "title": "a"}]},
+        "documentlist/completed": {"result": [{"objectId": "B", "title": "b"}]},
+    }
+    reads, states = _drive(poll_document_states(["A", "B", "A"]), answers)
+    assert reads == ["documentlist/inprogress", "documentlist/completed"]  # not declined, expired, draft
+    assert states["A"].status is DocumentStatus.IN_PROGRESS and states["B"].status is DocumentStatus.COMPLETED
+
+
+def test_a_poll_reads_failures_and_unplaced_documents_one_by_one() -> None:
+    from signs_provider.opensign.client.polling import poll_document_states
+
+    answers = {
+        "documentlist/declined": {"result": [{"objectId": "D"}]},
+        "document/D": {"objectId": "D", "status": "declined", "signers": []},
+    }
+    reads, states = _drive(poll_document_states(["D", "GONE"]), answers)
+    assert reads[-2:] == ["document/D", "document/GONE"]  # details of a failure; 404 (None) for the other
+    assert states["D"].status is DocumentStatus.DECLINED
+    assert states["GONE"].found is False
+    # A lone document costs one GET, never a list page.
+    reads, _ = _drive(poll_document_states(["D"]), answers)
+    assert reads == ["document/D"]
+
+
+def test_the_open_list_is_read_to_its_end_and_the_others_down_to_the_bound() -> None:
+    from signs_provider.opensign.client.polling import poll_document_states
+
+    old = [_item(60 * 24), _item(60 * 25)]  # a day old, sorted newest first
+    answers = {
+        # The open list: a full page (read on, however old), then a short one.
+        "documentlist/inprogress": lambda skip: {"result": old if skip == 0 else []},
+        # Full pages wholly older than the bound: the next page is not read.
+        "documentlist/completed": lambda skip: {"result": old},
+    }
+    since = datetime.now(timezone.utc) - timedelta(hours=1)
+    reads, states = _drive(poll_document_states(["P", "Q"], since=since, page_size=2), answers)
+    assert reads.count("documentlist/inprogress") == 2
+    assert reads.count("documentlist/completed") == 1
+    assert {s.found for s in states.values()} == {False}  # not in the lists: one GET each, answered 404

@@ -3,6 +3,7 @@ anything is sent, and creates sent once, settled by looking after a lost answer.
 
 from __future__ import annotations
 
+import json as json_module
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from signs_provider.common.errors import AmbiguousWriteError, SignsConfigError
 from signs_provider.opensign.client.payloads import MAX_FILE_BYTES, idempotency_marker
 from signs_provider.opensign.errors import (
+    OpenSignBadRequestError,
     OpenSignCreditsError,
 )
 from signs_provider.opensign.status import DocumentStatus
@@ -344,3 +346,76 @@ def test_every_way_of_getting_a_document_gives_a_sent_document(hook, send, opens
     assert (found.document_id, found.title) == (sent.document_id, sent.title)
     assert list(found.signing_links) == list(sent.signing_links)
     assert found.raw["objectId"] == sent.document_id
+
+
+# -- sending once, apart from HTTP: the Sending area over a fake REST session -------------------------
+
+
+class FakeRest:
+    """Stands for ``RestSession``: creates fail as scripted, lists answer what has "landed"."""
+
+    def __init__(self, failures: list[BaseException], *, lands_after_looks: int) -> None:
+        self.failures = failures
+        self.lands_after_looks = lands_after_looks
+        self.creates = 0
+        self.looks = 0
+        self.landed: list[dict] = []
+
+    def url(self, path: str) -> str:
+        return f"https://opensign.test/api/v1.2/{path}"
+
+    def call(self, endpoint, *ids, json=None, params=None, data=None):
+        if endpoint.path == "createdocument":
+            self.creates += 1
+            body = json_module.loads(b"".join(data()))
+            if self.failures:
+                self.landed.append({"objectId": "D1", "title": body["title"], "note": body["note"]})
+                raise self.failures.pop(0)
+            return {"objectId": "D2", "signurl": [{"email": "ada@example.com", "url": "u"}]}
+        if endpoint.path == "signinglinks/{document_id}":
+            return {"signurl": [{"email": "ada@example.com", "url": "found"}]}
+        raise AssertionError(endpoint)
+
+    def page(self, endpoint, *ids, params):
+        if ids == ("inprogress",):
+            self.looks += 1
+        return self.landed if self.looks > self.lands_after_looks and ids == ("inprogress",) else []
+
+
+def _sending(rest: FakeRest, *, attempts: int = 2):
+    from signs_provider.opensign.client.documents import Documents
+    from signs_provider.opensign.client.sending import Sending
+
+    return Sending(
+        rest,
+        templates=None,
+        documents=Documents(rest, landing_wait=lambda: 0.05),  # type: ignore[arg-type]
+        landing_wait=lambda: 0.05,
+        attempts=attempts,
+    )
+
+
+def test_a_lost_answer_is_looked_for_again_at_the_end_of_the_landing_wait(pdf) -> None:
+    rest = FakeRest([AmbiguousWriteError("lost", method="POST", url="x")], lands_after_looks=1)
+    sent = _sending(rest).send_for_signature(
+        pdf, title="T", signers=[signer("Ada", "ada@example.com")], marker=MARKER
+    )
+    assert (sent.document_id, sent.recovered, rest.creates, rest.looks) == ("D1", True, 1, 2)
+    assert [link["url"] for link in sent.signing_links] == ["found"]
+
+
+def test_a_create_that_never_landed_is_sent_again_after_two_looks(pdf) -> None:
+    rest = FakeRest([AmbiguousWriteError("lost", method="POST", url="x")], lands_after_looks=99)
+    sent = _sending(rest).send_for_signature(
+        pdf, title="T", signers=[signer("Ada", "ada@example.com")], marker=MARKER
+    )
+    assert (sent.document_id, sent.recovered, rest.creates, rest.looks) == ("D2", False, 2, 2)
+
+
+def test_a_refused_create_is_neither_looked_for_nor_resent(pdf) -> None:
+    rest = FakeRest([OpenSignBadRequestError("no", status=400)], lands_after_looks=0)
+    with pytest.raises(OpenSignBadRequestError):
+        _sending(rest).send_for_signature(
+            pdf, title="T", signers=[signer("Ada", "ada@example.com")], marker=MARKER
+        )
+    assert (rest.creates, rest.looks) == (1, 0)
