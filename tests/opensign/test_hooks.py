@@ -240,3 +240,86 @@ def test_each_endpoint_is_declared_once_with_its_idempotency() -> None:
     assert flags["POST createcontact"] is True  # unique by email: a repeat answers "already exists"
     assert flags["POST createfolder"] is False  # names may repeat
     assert all(flags[name] for name in flags if name.startswith("GET "))
+
+
+#: The hook's public methods before the client split, with their parameters (positional, then
+#: keyword-only, then **fields): each must keep its name and parameters.
+PUBLIC_METHODS: dict[str, tuple[str, ...]] = {
+    "aget_document_states": ("document_ids", "since"),
+    "arequest": ("endpoint", "params"),
+    "check_credits": ("needed",),
+    "close": (),
+    "create_contact": ("name", "email", "phone", "company", "job_title", "exist_ok"),
+    "create_folder": ("name", "parent_folder_id"),
+    "create_template": ("file", "title", "signers", "note", "options", "kind"),
+    "delete_contact": ("contact_id",),
+    "delete_document": ("document_id",),
+    "delete_folder": ("folder_id",),
+    "delete_template": ("template_id",),
+    "delete_webhook": (),
+    "document_url": ("document_id",),
+    "download_certificate": ("document_id", "destination"),
+    "download_signed_document": ("document_id", "destination", "allow_partial"),
+    "draft_document": ("file", "title", "signers", "note", "marker", "options"),
+    "find_document_by_marker": ("marker", "statuses", "since"),
+    "find_sent_document": ("marker", "since", "statuses", "endpoint"),
+    "get_contact": ("contact_id",),
+    "get_credits": (),
+    "get_document": ("document_id",),
+    "get_document_state": ("document_id",),
+    "get_document_states": ("document_ids", "since"),
+    "get_folder": ("folder_id",),
+    "get_form_data": ("document_id",),
+    "get_signer_ips": ("document_id",),
+    "get_signing_links": ("document_id",),
+    "get_template": ("template_id",),
+    "get_user": (),
+    "get_webhook": (),
+    "list_contacts": ("page_size", "max_items"),
+    "list_documents": ("status", "page_size", "max_items"),
+    "list_folders": ("parent_folder_id", "page_size", "max_items"),
+    "list_templates": ("page_size", "max_items"),
+    "paginate": ("endpoint", "params", "page_size", "max_items"),
+    "request": ("method", "endpoint", "json", "params", "data", "headers", "idempotent"),
+    "resend_mail": ("document_id", "email", "subject", "body"),
+    "revoke_document": ("document_id", "reason"),
+    "self_sign_document": ("file", "title", "signer", "note", "marker", "options"),
+    "send_for_signature": ("file", "title", "signers", "note", "marker", "options"),
+    "send_template_for_signature": (
+        "template_id",
+        "signers",
+        "title",
+        "prefill",
+        "file",
+        "marker",
+        "options",
+    ),
+    "set_webhook": ("url",),
+    "test_connection": (),
+    "update_contact": ("contact_id", "fields"),
+    "update_document": ("document_id", "fields"),
+    "update_folder": ("folder_id", "name", "parent_folder_id"),
+    "update_template": ("template_id", "fields"),
+    "verify_webhook": ("body", "signature"),
+}
+PUBLIC_PROPERTIES = (
+    "base_url",
+    "create_settle_seconds",
+    "download_session",
+    "environment",
+    "web_app_url",
+    "webhook_secret",
+)
+
+
+def test_the_hook_keeps_every_public_method_with_its_parameters() -> None:
+    import inspect
+
+    for name, parameters in PUBLIC_METHODS.items():
+        signature = inspect.signature(getattr(OpenSignHook, name))
+        assert tuple(signature.parameters)[1:] == parameters, name
+    for name in PUBLIC_PROPERTIES:
+        assert isinstance(inspect.getattr_static(OpenSignHook, name), property), name
+    hook_parameters = inspect.signature(OpenSignHook).parameters
+    assert {"opensign_conn_id", "create_attempts", "create_settle_seconds"} <= set(hook_parameters)
+    assert {"timeout", "retry_policy", "landing_wait"} <= set(hook_parameters)  # no longer hidden in **kwargs
