@@ -48,6 +48,8 @@ class Emulator:
     ``port=0`` (the default) picks a free port. ``asset_ready_seconds`` is how long uploaded OptiSigns assets
     stay ``converting`` (emulated time, so advancing the clock also readies them). ``faults`` are armed from
     the start and re-armed by every reset: FaultRule objects, dicts or specs like ``"kind=503,times=2"``.
+    ``pessimistic=True`` serves the OptiSigns schema without every name that no trusted public document uses
+    (``signs-emulator --weak-names`` lists them); ``emulator.pessimistic`` switches it while running.
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class Emulator:
         webhook_timeout: float = 5.0,
         log_level: str = "warning",
         startup_timeout: float = 20.0,
+        pessimistic: bool = False,
     ) -> None:
         from signs_emulator.app import EmulatorSettings
 
@@ -73,6 +76,7 @@ class Emulator:
             data_dir=Path(data_dir) if data_dir is not None else None,
             seed=seed,
             webhook_timeout=webhook_timeout,
+            pessimistic=pessimistic,
         )
         self.log_level = log_level
         self.startup_timeout = startup_timeout
@@ -137,6 +141,17 @@ class Emulator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    @property
+    def pessimistic(self) -> bool:
+        """Whether the OptiSigns schema is served without its weakly evidenced names."""
+        return self.runtime.optisigns.pessimistic if self._runtime is not None else self.settings.pessimistic
+
+    @pessimistic.setter
+    def pessimistic(self, value: bool) -> None:
+        self.settings.pessimistic = bool(value)
+        if self._runtime is not None:
+            self._runtime.optisigns.pessimistic = bool(value)
 
     # -- addresses ---------------------------------------------------------------------------------------
     @property

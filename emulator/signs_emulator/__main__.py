@@ -16,6 +16,7 @@ from pathlib import Path
 from signs_emulator import credentials
 
 FAULTS_ENV_VAR = "SIGNS_EMULATOR_FAULTS"
+PESSIMISTIC_ENV_VAR = "SIGNS_EMULATOR_PESSIMISTIC"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,6 +58,17 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, default=None, help="where uploads are stored (default: a temp dir)"
     )
     parser.add_argument(
+        "--pessimistic",
+        action="store_true",
+        help="serve the OptiSigns schema without every name that no trusted public document uses "
+        f"(see --weak-names; also ${PESSIMISTIC_ENV_VAR}=1)",
+    )
+    parser.add_argument(
+        "--weak-names",
+        action="store_true",
+        help="print the OptiSigns names that --pessimistic removes, with their best evidence, and exit",
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     return parser
@@ -95,9 +107,20 @@ def banner(base_url: str) -> str:
     return "\n".join(lines)
 
 
+def env_flag(name: str) -> bool:
+    """Whether environment variable ``name`` is set to a true value (1, true, yes, on)."""
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``signs-emulator``."""
     args = _parser().parse_args(argv)
+    if args.weak_names:
+        from signs_emulator.optisigns.evidence import weak_names_table
+
+        print(weak_names_table())
+        return 0
+    pessimistic = args.pessimistic or env_flag(PESSIMISTIC_ENV_VAR)
     try:
         import uvicorn
 
@@ -125,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         faults=list(faults),
         data_dir=args.data_dir,
         seed=args.seed,
+        pessimistic=pessimistic,
     )
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -149,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
     print(banner(base_url), flush=True)
+    if pessimistic:
+        print("OptiSigns schema: pessimistic (weakly evidenced names removed; see --weak-names).", flush=True)
     for rule in faults:
         print(f"Fault armed: {rule.to_dict()}", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=1))

@@ -46,6 +46,9 @@ class EmulatorSettings:
     #: Timeout of OpenSign webhook deliveries to your receiver.
     webhook_timeout: float = 5.0
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    #: Serve the OptiSigns schema without every name that no trusted public document uses
+    #: (``signs_emulator.optisigns.evidence``).
+    pessimistic: bool = False
 
 
 def parse_fault(spec: FaultRule | dict[str, Any] | str) -> FaultRule:
@@ -166,6 +169,7 @@ def _build_runtime(settings: EmulatorSettings) -> EmulatorRuntime:
             asset_ready_seconds=settings.asset_ready_seconds,
             seed=settings.seed,
             max_upload_bytes=settings.max_upload_bytes,
+            pessimistic=settings.pessimistic,
         ),
         opensign=_load_opensign(clock, settings.webhook_timeout),
         data_dir=data_dir,

@@ -15,6 +15,9 @@ from signs_emulator.optisigns.state import MAX_UPLOAD_BYTES, OptiSignsState
 class OptiSignsEmulator:
     """One emulated OptiSigns account (``state``) and the settings its routes read.
 
+    ``pessimistic`` serves the schema without the names that no trusted public document uses (see
+    :mod:`signs_emulator.optisigns.evidence`); it may be switched while the emulator runs.
+
     The routes are module-level and find this object as ``request.app.state.emulator.optisigns``: the core
     mounts :data:`.graphql_api.router` at ``/optisigns`` (``POST /optisigns/graphql``),
     :data:`.transloadit.router` at ``/transloadit`` and :data:`.control.router` at ``/_emulator/optisigns``.
@@ -28,11 +31,13 @@ class OptiSignsEmulator:
         asset_ready_seconds: float = 2.0,
         seed: int = 0,
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
+        pessimistic: bool = False,
     ) -> None:
         self.state = OptiSignsState(
             clock, data_dir=data_dir, asset_ready_seconds=asset_ready_seconds, seed=seed
         )
         self.max_upload_bytes = max_upload_bytes
+        self.pessimistic = pessimistic
 
     def snapshot(self, base_url: str = "") -> dict[str, Any]:
         """JSON-serialisable state (screens with what they show now, assets, playlists, schedules)."""

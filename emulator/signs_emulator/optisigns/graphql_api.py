@@ -15,9 +15,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -27,19 +27,57 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     GraphQLSyntaxError,
-    build_schema,
+    OperationType,
     execute,
+    get_operation_ast,
     parse,
     validate,
 )
 
 from signs_emulator.credentials import OPTISIGNS_TAGS_SCOPE
-from signs_emulator.optisigns.emulator import State
+from signs_emulator.optisigns import evidence
+from signs_emulator.optisigns.emulator import OptiSigns, State
 from signs_emulator.optisigns.state import OptiSignsError, OptiSignsState
 
-# Apollo Server answers documents that do not parse or validate with HTTP 400 (resolver errors stay 200).
-# [INFERRED] for OptiSigns' gateway; one constant to change if a real trace shows otherwise.
+# How a document that does not parse or validate is answered: HTTP 400, ``{"errors": [{"message", "locations",
+# "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]}`` (``GRAPHQL_PARSE_FAILED`` for a syntax error), no
+# ``data``, nothing executed, with graphql-js's messages (graphql-core reproduces them word for word), e.g.
+# ``Cannot query field "x" on type "Y".``, ``Unknown argument "teamId" on field "Query.getFileUploadOptions".``,
+# ``Field "x" is not defined by type "QueryAssetInput".``
+# - Evidence: the real endpoint is a GraphQL gateway (graphql-gateway.optisigns.com in the third-party clients),
+#   its resolver errors carry Apollo's ``extensions.code`` (documented shape above), and a third party quotes
+#   its refusal of neg-01 in graphql-js's own words ("JSONObject! is a scalar - no subfields can be selected",
+#   graphql-js: 'Field "pushToScreens" must not have a selection since type "JSONObject!" has no subfields.').
+# - Guess [INFERRED]: the status 400 and the codes are what Apollo Server (2 to 5) and Apollo Router answer; no
+#   public trace of the real API shows them. One constant to change if a real trace shows otherwise.
 VALIDATION_ERROR_STATUS = 400
+
+# graphql-core quotes names with ' where graphql-js, which the real server runs, quotes them with ".
+_QUOTED = re.compile(r"'([^'\s]*)'")
+
+
+# graphql-core 3.3 words an unknown input field as graphql-js 17 will; graphql-js 16 (Apollo Server 4) says
+# 'Field "x" is not defined by type "T".'
+_UNKNOWN_INPUT_FIELD = re.compile(
+    r'^Expected value of type "([^"]+)" not to include unknown field "([^"]+)"(?:, found: .*?)?\.( Did you mean .*)?$',
+    re.S,
+)
+
+
+def graphql_js_message(message: str) -> str:
+    """A graphql-core message in graphql-js 16's words (``Cannot query field "x" on type "Y".``)."""
+    message = _QUOTED.sub(r'"\1"', message)
+    return _UNKNOWN_INPUT_FIELD.sub(
+        lambda m: f'Field "{m.group(2)}" is not defined by type "{m.group(1)}".{m.group(3) or ""}', message
+    )
+
+
+def _request_error(error: GraphQLError, code: str) -> dict[str, Any]:
+    formatted = dict(error.formatted)
+    formatted["message"] = graphql_js_message(error.message)
+    return {**formatted, "extensions": {"code": code}}
+
+
 # An unknown or missing key: the real status is unknown (clients expect 401/403). [INFERRED]
 UNAUTHORIZED_STATUS = 401
 
@@ -93,14 +131,15 @@ SCOPE_RULES: dict[str, ScopeRule] = {
 
 
 def schema_sdl() -> str:
-    """The emulator's GraphQL schema in SDL."""
-    return resources.files("signs_emulator.optisigns").joinpath("schema.graphql").read_text("utf-8")
+    """The emulator's GraphQL schema in SDL, as shipped (with its ``@evidence`` annotations)."""
+    return evidence.schema_sdl()
 
 
 @cache
-def build_optisigns_schema() -> GraphQLSchema:
-    """Build the schema and attach the root resolvers (shared by all emulator instances)."""
-    schema = build_schema(schema_sdl())
+def build_optisigns_schema(pessimistic: bool = False) -> GraphQLSchema:
+    """Build the schema (every name, or in pessimistic mode only the names with trusted evidence) and attach
+    the root resolvers (shared by all emulator instances of that mode)."""
+    schema = evidence.build_served_schema(pessimistic=pessimistic)
     for root in (schema.query_type, schema.mutation_type):
         assert root is not None
         for name, field in root.fields.items():
@@ -108,6 +147,7 @@ def build_optisigns_schema() -> GraphQLSchema:
             if resolver is None:
                 raise RuntimeError(f"schema field {root.name}.{name} has no emulator resolver")
             field.resolve = _guarded(name, resolver)
+    # Subscription fields get no resolver: the endpoint refuses subscription operations (see below).
     return schema
 
 
@@ -391,9 +431,9 @@ async def graphql_ide() -> HTMLResponse:
 
 
 @router.post("/graphql")
-async def graphql_endpoint(request: Request, state: State) -> JSONResponse:
+async def graphql_endpoint(request: Request, service: OptiSigns, state: State) -> JSONResponse:
     """One GraphQL request against the account of the app serving it."""
-    schema = build_optisigns_schema()
+    schema = build_optisigns_schema(service.pessimistic)
     key = _bearer_key(request)
     scopes = state.scopes_for(key) if key else None
     if scopes is None:
@@ -417,12 +457,23 @@ async def graphql_endpoint(request: Request, state: State) -> JSONResponse:
     try:
         document = parse(query)
     except GraphQLSyntaxError as exc:
-        body = {"errors": [{**exc.formatted, "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}]}
+        body = {"errors": [_request_error(exc, "GRAPHQL_PARSE_FAILED")]}
         return JSONResponse(body, status_code=VALIDATION_ERROR_STATUS)
     errors = validate(schema, document)
     if errors:
+        body = {"errors": [_request_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors]}
+        return JSONResponse(body, status_code=VALIDATION_ERROR_STATUS)
+    operation = get_operation_ast(document, operation_name if isinstance(operation_name, str) else None)
+    if operation is not None and operation.operation == OperationType.SUBSCRIPTION:
+        # The real API streams subscriptions over a WebSocket (support article of doc-07); the emulator serves
+        # none. Status and wording are a guess [INFERRED], close to what GraphQL servers say over HTTP.
         body = {
-            "errors": [{**e.formatted, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}} for e in errors]
+            "errors": [
+                {
+                    "message": "Subscriptions are not supported over HTTP POST; use a WebSocket connection.",
+                    "extensions": {"code": "BAD_REQUEST"},
+                }
+            ]
         }
         return JSONResponse(body, status_code=VALIDATION_ERROR_STATUS)
     state.settle()
@@ -433,7 +484,7 @@ async def graphql_endpoint(request: Request, state: State) -> JSONResponse:
     assert isinstance(result, ExecutionResult)
     if result.data is None and result.errors and all(e.path is None for e in result.errors):
         # Variables that do not match their declared types, or no such operation: a request error.
-        body = {"errors": [{**e.formatted, "extensions": {"code": "BAD_USER_INPUT"}} for e in result.errors]}
+        body = {"errors": [_request_error(e, "BAD_USER_INPUT") for e in result.errors]}
         return JSONResponse(body, status_code=VALIDATION_ERROR_STATUS)
     answer: dict[str, Any] = {"data": result.data}
     if result.errors:
