@@ -132,7 +132,7 @@ class LateCreate(threading.Thread):
     def __init__(self, emulator, make_hook, pdf: bytes, marker: str, *, after: float, rule_id=None) -> None:
         super().__init__(daemon=True)
         self.control = emulator.control
-        self.hook = make_hook(create_attempts=1)
+        self.hook = make_hook()
         self.pdf, self.marker, self.after, self.rule_id = pdf, marker, after, rule_id
         self.document_id: str | None = None
         self.error: BaseException | None = None

@@ -211,8 +211,9 @@ def test_create_settle_seconds_is_a_deprecated_name_of_landing_wait(opensign) ->
     assert OpenSignHook(landing_wait=0.7).create_settle_seconds == 0.7
     with pytest.warns(DeprecationWarning), pytest.raises(SignsConfigError, match="must not be negative"):
         OpenSignHook(create_settle_seconds=-1)
-    with pytest.raises(SignsConfigError, match="create_attempts must be at least 1"):
-        OpenSignHook(create_attempts=0)
+    # create_attempts means nothing since a create with an unknown outcome is never resent by a call.
+    with pytest.warns(DeprecationWarning, match=r"create_attempts=...\) is deprecated and ignored"):
+        assert OpenSignHook(create_attempts=3).create_attempts == 1
 
 
 def test_each_endpoint_is_declared_once_with_its_idempotency() -> None:
@@ -262,7 +263,7 @@ PUBLIC_METHODS: dict[str, tuple[str, ...]] = {
     "download_signed_document": ("document_id", "destination", "allow_partial"),
     "draft_document": ("file", "title", "signers", "note", "marker", "options"),
     "find_document_by_marker": ("marker", "statuses", "since"),
-    "find_sent_document": ("marker", "since", "statuses", "endpoint"),
+    "find_sent_document": ("marker", "since", "statuses", "endpoint", "wait"),
     "get_contact": ("contact_id",),
     "get_credits": (),
     "get_document": ("document_id",),
@@ -301,6 +302,7 @@ PUBLIC_METHODS: dict[str, tuple[str, ...]] = {
     "update_folder": ("folder_id", "name", "parent_folder_id"),
     "update_template": ("template_id", "fields"),
     "verify_webhook": ("body", "signature"),
+    "receive_webhook": ("body", "headers", "replay_guard"),
 }
 PUBLIC_PROPERTIES = (
     "base_url",

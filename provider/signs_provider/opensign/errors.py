@@ -46,6 +46,9 @@ class OpenSignConflictError(OpenSignApiError):
     """HTTP 401: the object already exists (duplicate contact email or webhook URL).
 
     :ivar existing_id: the ``objectId`` of the existing object when OpenSign returns it.
+    :ivar attempts: how many times the request was sent; above 1, an earlier attempt's outcome was
+        unknown (its answer was lost or was a 5xx), so the object that "already exists" may be the one
+        that attempt created.
     """
 
     def __init__(
@@ -55,9 +58,11 @@ class OpenSignConflictError(OpenSignApiError):
         status: int | None = None,
         api_message: str | None = None,
         existing_id: str | None = None,
+        attempts: int = 1,
     ) -> None:
         super().__init__(message, status=status, api_message=api_message)
         self.existing_id = existing_id
+        self.attempts = attempts
 
 
 class OpenSignNotFoundError(OpenSignApiError):
@@ -146,6 +151,7 @@ class OpenSignApiErrors:
                 status=status,
                 api_message=api_message,
                 existing_id=existing,
+                attempts=attempts,
             )
         if status == 404:
             raise OpenSignNotFoundError(

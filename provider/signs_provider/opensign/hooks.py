@@ -18,9 +18,11 @@ Example::
     states = hook.get_document_states([sent.document_id])
     hook.download_signed_document(sent.document_id, "/archive/")
 
-Creates cost a credit each, so they are sent once: after an ambiguous failure the hook looks for
-the document by its marker, waits in case it is still landing, and looks again before any resend
-(see :mod:`signs_provider.opensign.client.sending`); a task retry uses :meth:`~OpenSignHook.find_sent_document`.
+Creates cost a credit each, so they are sent once and never again automatically: after an ambiguous
+failure the hook looks for the document by its marker through the landing wait and returns it, or
+raises :class:`~signs_provider.common.errors.AmbiguousWriteError` without sending anything more (see
+:mod:`signs_provider.opensign.client.sending`); a task retry looks with
+:meth:`~OpenSignHook.find_sent_document` before it may send.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ from signs_provider.opensign.status import DocumentState, DocumentStatus
 if TYPE_CHECKING:
     import requests
     from airflow.sdk import ObjectStoragePath
+
+    from signs_provider.opensign.webhooks import ReplayGuard, WebhookEvent
 
 __all__ = [
     "API_PATH",
@@ -85,10 +89,11 @@ class OpenSignHook(SignsHttpHook):
     :param timeout: seconds per request; overrides the connection's ``timeout``.
     :param retry_policy: how reads and idempotent writes are retried.
     :param landing_wait: how long a create (or revoke) whose outcome is unknown may still be running
-        on the server; the document is looked for again after this wait before anything is re-sent.
-        Default: twice the request timeout, at most 60 s.
-    :param create_attempts: how many times a create may be sent in all, each after checking that the
-        previous one did not create the document (default 2: one more try after a lost attempt).
+        on the server; the document is looked for through this wait before the call gives up with
+        :class:`~signs_provider.common.errors.AmbiguousWriteError`. Default: twice the request
+        timeout, at most 60 s.
+    :param create_attempts: deprecated and ignored: a create whose outcome is unknown is never sent
+        again by the same call (a task retry looks for it first, then may send).
     :param create_settle_seconds: deprecated name of ``landing_wait``.
     """
 
@@ -106,7 +111,7 @@ class OpenSignHook(SignsHttpHook):
         timeout: float | None = None,
         retry_policy: RetryPolicy | None = None,
         landing_wait: float | None = None,
-        create_attempts: int = 2,
+        create_attempts: int | None = None,
         create_settle_seconds: float | None = None,
     ) -> None:
         if create_settle_seconds is not None:
@@ -119,13 +124,19 @@ class OpenSignHook(SignsHttpHook):
                 raise SignsConfigError("create_settle_seconds must not be negative.")
             if landing_wait is None:
                 landing_wait = create_settle_seconds
-        if create_attempts < 1:
-            raise SignsConfigError("create_attempts must be at least 1.")
+        if create_attempts is not None:
+            warnings.warn(
+                "OpenSignHook(create_attempts=...) is deprecated and ignored: a create whose outcome is "
+                "unknown is never sent again automatically (a task retry looks for it first).",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         super().__init__(
             conn_id=opensign_conn_id, timeout=timeout, retry_policy=retry_policy, landing_wait=landing_wait
         )
         self.opensign_conn_id = opensign_conn_id
-        self.create_attempts = create_attempts
+        #: Deprecated: always 1 (a create is sent once per call).
+        self.create_attempts = 1
         self._client: OpenSignClient | None = None
 
     @property
@@ -199,7 +210,6 @@ class OpenSignHook(SignsHttpHook):
             self._client = OpenSignClient(
                 RestSession(self),
                 landing_wait=lambda: self.landing_wait,
-                create_attempts=self.create_attempts,
             )
         return self._client
 
@@ -368,13 +378,15 @@ class OpenSignHook(SignsHttpHook):
         since: datetime | None,
         statuses: Sequence[DocumentStatus] = SENT_STATUSES,
         endpoint: str = "createdocument",
+        wait: bool = True,
     ) -> SentDocument | None:
-        """The document an earlier attempt sent with ``marker``, or ``None`` once it surely does not exist
-        (searched, then searched again after :attr:`landing_wait`). ``since``: the earliest the first
-        attempt can have been sent; ``endpoint``: ``createdocument``, ``draftdocument`` or ``selfsign``."""
-        return self.client.sending.find_sent_document(
-            marker, since=since, statuses=statuses, endpoint=endpoint
-        )
+        """The document an earlier attempt sent with ``marker``, or ``None`` if it has not appeared
+        (searched, and searched again through :attr:`landing_wait` unless ``wait=False``). ``since``: the
+        earliest the first attempt can have been sent (``None``: read the lists to their end);
+        ``endpoint``: ``createdocument``, ``draftdocument`` or ``selfsign``."""
+        sending = self.client.sending
+        find = sending.find_sent_document if wait else sending.find_sent_document_now
+        return find(marker, since=since, statuses=statuses, endpoint=endpoint)
 
     def find_document_by_marker(
         self,
@@ -593,12 +605,36 @@ class OpenSignHook(SignsHttpHook):
         return self.client.webhook.delete_webhook()
 
     def verify_webhook(self, body: bytes, signature: str | None) -> bool:
-        """Whether a delivery's ``x-webhook-signature`` matches the connection's ``webhook_secret``."""
+        """Whether a delivery's ``x-webhook-signature`` matches the connection's ``webhook_secret``.
+
+        The signature only: a replayed delivery verifies. A receiver uses :meth:`receive_webhook`."""
         from signs_provider.opensign.webhooks import verify_signature
 
-        if not self.webhook_secret:
+        return verify_signature(body, signature, self._required_webhook_secret())
+
+    def receive_webhook(
+        self, body: bytes, headers: Mapping[str, str], *, replay_guard: ReplayGuard | None = None
+    ) -> WebhookEvent:
+        """A delivery checked (size, signature with the connection's ``webhook_secret``), parsed, and
+        refused if already received (:class:`~signs_provider.opensign.webhooks.ReplayGuard`; default:
+        this process's memory, shared with :func:`~signs_provider.opensign.webhooks.verify_and_parse`).
+
+        :raises OpenSignWebhookError: too large, not signed with the secret, not an event, or a replay.
+        """
+        from signs_provider.opensign.webhooks import DEFAULT_REPLAY_GUARD, verify_and_parse
+
+        return verify_and_parse(
+            body,
+            headers,
+            self._required_webhook_secret(),
+            replay_guard=replay_guard if replay_guard is not None else DEFAULT_REPLAY_GUARD,
+        )
+
+    def _required_webhook_secret(self) -> str:
+        secret = self.webhook_secret
+        if not secret:
             raise SignsConfigError(
                 f"connection {self.conn_id!r} has no extra 'webhook_secret'. Copy the Webhook Security Key "
                 "from OpenSign > Settings > Webhook into it."
             )
-        return verify_signature(body, signature, self.webhook_secret)
+        return secret

@@ -57,13 +57,31 @@ class _OpenSignOperator(BaseOperator):
         return url
 
 
-class _OpenSignSendOperator(_OpenSignOperator):
-    """Send once per task instance, even across task retries.
+#: The key of the send operators' record in Airflow's task state store (Airflow 3.3+): whether the
+#: task instance's create may have left. Renaming it breaks the retries of tasks in flight.
+SEND_STATE_KEY = "opensign_create"
 
-    Every document carries a marker derived from (dag_id, task_id, run_id, map_index). On a retry
-    the operator asks the hook whether a document with its marker exists (waiting, then looking
-    again, in case the killed try's create was still running) and returns it instead of sending (and
-    paying for) another; the hook does the same within one try after a lost response.
+
+class _OpenSignSendOperator(_OpenSignOperator):
+    """Send once per task instance (or per ``idempotency_key``), even across task retries.
+
+    Every document carries a marker: derived from ``idempotency_key`` when given (so a scheduled and a
+    manual run, or two tasks, giving the same key find each other's document and send one), else from
+    (dag_id, task_id, run_id, map_index).
+
+    A create whose answer was lost is never sent again by the same try: the try looks for it through
+    the hook's landing wait, then fails with ``AmbiguousWriteError``. A retry looks for the document by
+    its marker before it may send. How long it looks depends on what the previous try recorded in
+    Airflow's task state store (Airflow 3.3+), written before the create is sent:
+
+    * the previous try failed before its create left (bad input, connection refused, a 4xx refusal):
+      one search, then the send at once;
+    * anything else (the create may have left, or no store, or nothing recorded): the search is
+      repeated through the landing wait, and the send follows only if nothing appeared.
+
+    With an ``idempotency_key`` every try, the first included, searches once before sending, reading
+    the document lists to their end (the document may be from an earlier run). Two runs sending with
+    the same key at the same moment are not protected: nothing in OpenSign locks a key.
 
     Signing links are personal (whoever has one can sign as that person), and the task's XCom is
     visible to everyone who can read the DAG. They are returned only with
@@ -76,31 +94,32 @@ class _OpenSignSendOperator(_OpenSignOperator):
         signers: Sequence[Mapping[str, Any]] | Any,
         options: Mapping[str, Any] | None = None,
         return_signing_links: bool = False,
+        idempotency_key: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.signers = signers
         self.options = options
         self.return_signing_links = return_signing_links
+        self.idempotency_key = idempotency_key
 
     def _create_document(self, marker: str) -> SentDocument:
         raise NotImplementedError
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from signs_provider.opensign.client.payloads import idempotency_marker
+        from signs_provider.opensign.client.payloads import idempotency_marker, key_marker
 
         ti = context["ti"]
-        marker = idempotency_marker(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
-        sent: SentDocument | None = None
-        if ti.try_number > 1:
-            # Any attempt of this run created its document after the run was due.
-            sent = self.hook.find_sent_document(
-                marker, since=run_moment(context, ("run_after", "logical_date", "start_date"))
-            )
-            if sent is not None:
-                self.log.info("Document %s was sent by an earlier try; not sending again.", sent.document_id)
+        if self.idempotency_key is not None:
+            marker = key_marker(self.idempotency_key)
+        else:
+            marker = idempotency_marker(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
+        store = _state_store(context)
+        sent = self._sent_earlier(context, marker, store)
         if sent is None:
-            sent = self._create_document(marker)
+            sent = self._send(marker, store)
+        elif store is not None:
+            store.set(SEND_STATE_KEY, {"state": "sent", "marker": marker, "document_id": sent.document_id})
         document_id = sent.document_id
         result: dict[str, Any] = {
             "document_id": document_id,
@@ -131,6 +150,61 @@ class _OpenSignSendOperator(_OpenSignOperator):
         )
         return result
 
+    def _sent_earlier(self, context: Context, marker: str, store: Any) -> SentDocument | None:
+        """The document of an earlier try (or, with a key, of any run), or ``None`` if there is none."""
+        ti = context["ti"]
+        keyed = self.idempotency_key is not None
+        if ti.try_number <= 1 and not keyed:
+            return None
+        # A key's document may come from any earlier run: read the lists to their end. Otherwise any
+        # try of this run created its document after the run was due.
+        since = None if keyed else run_moment(context, ("run_after", "logical_date", "start_date"))
+        record = store.get(SEND_STATE_KEY) if store is not None and ti.try_number > 1 else None
+        never_sent = isinstance(record, Mapping) and record.get("state") == "not_sent"
+        # Wait only where a create of this task instance may still be landing.
+        wait = ti.try_number > 1 and not never_sent
+        if ti.try_number > 1:
+            self.log.info(
+                "Try %d: %s",
+                ti.try_number,
+                "the previous try sent nothing; looking once for the document before sending"
+                if never_sent
+                else "the previous try may have sent the document; looking for it through the landing wait",
+            )
+        sent = self.hook.find_sent_document(marker, since=since, wait=wait)
+        if sent is not None:
+            self.log.info(
+                "Document %s with marker %s was sent earlier; not sending again.", sent.document_id, marker
+            )
+        return sent
+
+    def _send(self, marker: str, store: Any) -> SentDocument:
+        """The create, recorded in the task state store before it leaves and after its outcome."""
+        from signs_provider.common.errors import (
+            AmbiguousWriteError,
+            SignsApiError,
+            SignsTransportError,
+        )
+        from signs_provider.common.recovery import is_ambiguous
+
+        if store is not None:
+            # Written before anything is sent: a retry that reads "not_sent" knows no create left.
+            store.set(SEND_STATE_KEY, {"state": "sending", "marker": marker})
+        try:
+            sent = self._create_document(marker)
+        except Exception as exc:
+            refused = isinstance(exc, SignsConfigError) or (
+                isinstance(exc, (SignsApiError, SignsTransportError))
+                and not isinstance(exc, AmbiguousWriteError)
+                and not is_ambiguous(exc)
+            )
+            if store is not None and refused:
+                store.set(SEND_STATE_KEY, {"state": "not_sent", "marker": marker})
+            raise
+        if store is not None:
+            store.set(SEND_STATE_KEY, {"state": "sent", "marker": marker, "document_id": sent.document_id})
+        return sent
+
     def _title(self) -> str:
         return ""
 
@@ -154,10 +228,21 @@ class OpenSignSendForSignatureOperator(_OpenSignSendOperator):
         False). Whoever can read the XCom can then sign as that person, so only set it when the DAG
         delivers the links itself (typically with ``send_email: False``); ``send_email: False`` alone
         never returns them.
+    :param idempotency_key: the same key never sends a second document, whichever run or task gives
+        it: for example ``"{{ params.contract_id }}-{{ ds }}"`` (templated). Default: one document
+        per task instance (dag, task, run, map index).
     :param opensign_conn_id: the Airflow connection id.
     """
 
-    template_fields: Sequence[str] = ("file", "title", "signers", "note", "options", "opensign_conn_id")
+    template_fields: Sequence[str] = (
+        "file",
+        "title",
+        "signers",
+        "note",
+        "options",
+        "idempotency_key",
+        "opensign_conn_id",
+    )
     template_fields_renderers = {"signers": "json", "options": "json"}
 
     def __init__(
@@ -169,10 +254,15 @@ class OpenSignSendForSignatureOperator(_OpenSignSendOperator):
         note: str = "",
         options: Mapping[str, Any] | None = None,
         return_signing_links: bool = False,
+        idempotency_key: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            signers=signers, options=options, return_signing_links=return_signing_links, **kwargs
+            signers=signers,
+            options=options,
+            return_signing_links=return_signing_links,
+            idempotency_key=idempotency_key,
+            **kwargs,
         )
         self.file = file
         self.title = title
@@ -205,6 +295,7 @@ class OpenSignSendTemplateOperator(_OpenSignSendOperator):
     :param file: a PDF replacing the template's file (templated).
     :param options: overrides of the template's settings under OpenSign's names (templated).
     :param return_signing_links: as for :class:`OpenSignSendForSignatureOperator` (default False).
+    :param idempotency_key: as for :class:`OpenSignSendForSignatureOperator` (templated).
     """
 
     template_fields: Sequence[str] = (
@@ -214,6 +305,7 @@ class OpenSignSendTemplateOperator(_OpenSignSendOperator):
         "prefill",
         "file",
         "options",
+        "idempotency_key",
         "opensign_conn_id",
     )
     template_fields_renderers = {"signers": "json", "prefill": "json", "options": "json"}
@@ -228,10 +320,15 @@ class OpenSignSendTemplateOperator(_OpenSignSendOperator):
         file: str | ObjectStoragePath | bytes | None = None,
         options: Mapping[str, Any] | None = None,
         return_signing_links: bool = False,
+        idempotency_key: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
-            signers=signers, options=options, return_signing_links=return_signing_links, **kwargs
+            signers=signers,
+            options=options,
+            return_signing_links=return_signing_links,
+            idempotency_key=idempotency_key,
+            **kwargs,
         )
         self.template_id = template_id
         self.title = title
@@ -395,6 +492,12 @@ class OpenSignResendReminderOperator(_OpenSignOperator):
             )
         wanted = {str(e).strip().lower() for e in emails}
         return [email for email in waiting if email.lower() in wanted]
+
+
+def _state_store(context: Context) -> Any:
+    """Airflow's task state store (3.3+): kept across the tries of one task instance; else ``None``."""
+    store = context.get("task_state_store")  # type: ignore[misc]  # absent before Airflow 3.3
+    return store if store is not None and hasattr(store, "get") and hasattr(store, "set") else None
 
 
 def _document_count(required: Any) -> int:

@@ -7,14 +7,20 @@ the payload (reference ``opensign-api.md`` §5.3). The help page says "raw reque
 own example signs ``JSON.stringify(parsedBody)``, so :func:`verify_signature` tries the raw bytes
 first, then that compact re-serialisation. [INFERRED] until checked against a real delivery.
 
+OpenSign signs no timestamp and no delivery id, so a captured delivery verifies for ever: replay
+protection is the receiver's. :func:`verify_and_parse` checks the size, then the signature on the raw
+bytes, then parses, then refuses a delivery already seen within a window (:class:`ReplayGuard`, keyed
+by :attr:`WebhookEvent.dedup_key`; in memory by default, any shared store for several receivers).
+
 This module imports only the standard library (no Airflow, no HTTP client; a test checks it), so a
 receiver (a FastAPI app, a Flask view, an API gateway function) can import it in milliseconds::
 
-    from signs_provider.opensign.webhooks import parse_event, verify_signature
+    from signs_provider.opensign.webhooks import OpenSignWebhookError, verify_and_parse
 
-    if not verify_signature(raw_body, headers.get("x-webhook-signature"), secret):
+    try:
+        event = verify_and_parse(raw_body, headers, secret)  # signature, size, replays
+    except OpenSignWebhookError:
         return 401
-    event = parse_event(raw_body)
     if event.event == "completed":
         trigger_archive(event.document_id)
 """
@@ -25,14 +31,21 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from signs_provider.common.times import parse_api_time
 
 SIGNATURE_HEADER = "x-webhook-signature"
+#: The largest delivery body accepted, in bytes. An OpenSign event is a few kilobytes (a document's
+#: title, note, signers and two URLs); anything much larger is refused before it is parsed.
+MAX_WEBHOOK_BYTES = 256 * 1024
+#: How long a delivery is remembered by :class:`ReplayGuard` (and the oldest event it accepts).
+DEFAULT_REPLAY_WINDOW = timedelta(hours=24)
 EVENTS = ("created", "viewed", "signed", "completed", "declined")
 
 #: The moment each event happened; ``createdAt`` (the document's creation) for ``created``.
@@ -94,10 +107,11 @@ class OpenSignWebhookError(ValueError):
 def verify_signature(body: bytes | str, signature: str | bytes | None, secret: str) -> bool:
     """Whether ``signature`` (the ``x-webhook-signature`` header) signs ``body`` with ``secret``.
 
-    Pass the body exactly as received. It is checked as is, then as JavaScript's
-    ``JSON.stringify`` of the parsed JSON (OpenSign's documented example). Comparisons are
-    constant-time. A missing header or secret never verifies, nor does a header that is not 64 hex
-    digits (empty, non-ASCII, wrong length): a forged header is a rejection, never an exception.
+    Pass the body exactly as received. It is checked as is, then (bodies of at most
+    :data:`MAX_WEBHOOK_BYTES` only) as JavaScript's ``JSON.stringify`` of the parsed JSON (OpenSign's
+    documented example). Comparisons are constant-time. A missing header or secret never verifies,
+    nor does a header that is not 64 hex digits (empty, non-ASCII, wrong length), nor a body that
+    cannot be encoded (a lone surrogate): a forged delivery is a rejection, never an exception.
     """
     if not signature or not secret:
         return False
@@ -114,16 +128,31 @@ def verify_signature(body: bytes | str, signature: str | bytes | None, secret: s
     # compare_digest raises TypeError on non-ASCII text; only well-formed digests are compared.
     if not _HEX_SHA256.fullmatch(given):
         return False
-    raw = body.encode() if isinstance(body, str) else bytes(body)
+    raw = _raw_bytes(body)
+    if raw is None:
+        return False
     key = secret.encode()
     if hmac.compare_digest(given, hmac.new(key, raw, hashlib.sha256).hexdigest()):
         return True
+    if len(raw) > MAX_WEBHOOK_BYTES:
+        return False  # never parse a large body that did not verify as sent
     try:
         parsed = json.loads(raw)
-    except ValueError:
+        # A lone surrogate ("\ud800") parses but cannot be encoded: such a body is not OpenSign's.
+        restrung = json.dumps(parsed, separators=(",", ":"), ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         return False
-    restrung = json.dumps(parsed, separators=(",", ":"), ensure_ascii=False).encode()
     return restrung != raw and hmac.compare_digest(given, hmac.new(key, restrung, hashlib.sha256).hexdigest())
+
+
+def _raw_bytes(body: bytes | str) -> bytes | None:
+    """The body as bytes; ``None`` for text that cannot be encoded (lone surrogates)."""
+    if isinstance(body, str):
+        try:
+            return body.encode()
+        except UnicodeEncodeError:
+            return None
+    return bytes(body)
 
 
 def parse_webhook_time(value: Any) -> datetime | None:
@@ -216,10 +245,11 @@ def parse_event(body: bytes | str | Mapping[str, Any]) -> WebhookEvent:
     if isinstance(body, Mapping):
         payload = dict(body)
     else:
+        _check_size(body)
         try:
             payload = json.loads(body)
-        except ValueError as exc:
-            raise OpenSignWebhookError(f"webhook body is not JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            raise OpenSignWebhookError(f"webhook body is not JSON: {type(exc).__name__}") from None
     if not isinstance(payload, dict):
         raise OpenSignWebhookError(f"webhook body is a JSON {type(payload).__name__}, not an object.")
     event = str(payload.get("event") or "")
@@ -255,15 +285,104 @@ def parse_event(body: bytes | str | Mapping[str, Any]) -> WebhookEvent:
     )
 
 
+class DeliveryStore(Protocol):
+    """Where a :class:`ReplayGuard` remembers deliveries; share one between receivers (Redis ``SET NX
+    EX``, a database table with a unique key, ...)."""
+
+    def add(self, key: str, *, ttl: float) -> bool:
+        """Remember ``key`` for ``ttl`` seconds; ``False`` if it was already remembered (atomically)."""
+
+
+class MemoryDeliveryStore:
+    """The default :class:`DeliveryStore`: one process's memory, bounded by expiry and ``max_keys``.
+
+    Enough for one receiver process; several processes (workers, replicas) need a shared store, or a
+    replay sent to another process is accepted there.
+    """
+
+    def __init__(self, *, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_keys = max_keys
+        self._clock = clock
+        self._expiry: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: str, *, ttl: float) -> bool:
+        now = self._clock()
+        with self._lock:
+            if self._expiry.get(key, -1.0) > now:
+                return False
+            if len(self._expiry) >= self.max_keys:
+                self._expiry = {k: t for k, t in self._expiry.items() if t > now}
+                while len(self._expiry) >= self.max_keys:  # still full: forget the oldest
+                    del self._expiry[next(iter(self._expiry))]
+            self._expiry[key] = now + ttl
+            return True
+
+
+class ReplayGuard:
+    """Refuses a delivery seen before within ``window``, and an event older than ``window``.
+
+    Keyed by :attr:`WebhookEvent.dedup_key` (event, document, actor, OpenSign's timestamp): OpenSign
+    sends no delivery id, so two deliveries of one event are one delivery. An event older than the
+    window is refused too, since the store may have forgotten it (when its time can be read).
+
+    :param store: a :class:`DeliveryStore`; default: a :class:`MemoryDeliveryStore` of its own.
+    :param window: how long a delivery is remembered (default 24 hours).
+    """
+
+    def __init__(
+        self,
+        store: DeliveryStore | None = None,
+        *,
+        window: timedelta = DEFAULT_REPLAY_WINDOW,
+        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        if window.total_seconds() <= 0:
+            raise ValueError("window: must be a positive duration, e.g. timedelta(hours=24).")
+        self.store: DeliveryStore = store if store is not None else MemoryDeliveryStore()
+        self.window = window
+        self._now = now
+
+    def check(self, event: WebhookEvent) -> WebhookEvent:
+        """Return ``event`` the first time it is seen; raise :class:`OpenSignWebhookError` after that."""
+        if event.occurred_at is not None and self._now() - event.occurred_at > self.window:
+            raise OpenSignWebhookError(
+                f"webhook {event.event!r} of document {event.document_id} happened more than "
+                f"{self.window} ago; refusing it as a possible replay."
+            )
+        if not self.store.add(event.dedup_key, ttl=self.window.total_seconds()):
+            raise OpenSignWebhookError(
+                f"webhook {event.event!r} of document {event.document_id} was already received; "
+                "refusing the repeated delivery."
+            )
+        return event
+
+
+#: The guard :func:`verify_and_parse` uses unless given another: this process's memory.
+DEFAULT_REPLAY_GUARD = ReplayGuard()
+
+
 def verify_and_parse(
-    body: bytes | str, headers: Mapping[str, str], secret: str | None, *, require_signature: bool = True
+    body: bytes | str,
+    headers: Mapping[str, str],
+    secret: str | None,
+    *,
+    require_signature: bool = True,
+    replay_guard: ReplayGuard | None = DEFAULT_REPLAY_GUARD,
 ) -> WebhookEvent:
-    """Check the delivery's signature (looked up case-insensitively in ``headers``) and parse it.
+    """Check the delivery's size and signature (header looked up case-insensitively), parse it, and
+    refuse a replay.
+
+    The size is checked first and the signature on the raw bytes before anything is parsed.
 
     :param secret: the Webhook Security Key; with ``None`` only ``require_signature=False`` accepts
         the delivery, for accounts that have not enabled authentication.
-    :raises OpenSignWebhookError: bad or missing signature, or not an OpenSign event.
+    :param replay_guard: refuses deliveries seen before (default: :data:`DEFAULT_REPLAY_GUARD`, in
+        this process's memory); ``None`` turns replay protection off.
+    :raises OpenSignWebhookError: too large, bad or missing signature, not an OpenSign event, or a
+        delivery already received.
     """
+    _check_size(body)
     signature = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER), None)
     if secret:
         if not verify_signature(body, signature, secret):
@@ -277,7 +396,17 @@ def verify_and_parse(
         raise OpenSignWebhookError(
             "no webhook secret to verify the delivery with; set one, or pass require_signature=False."
         )
-    return parse_event(body)
+    event = parse_event(body)
+    return replay_guard.check(event) if replay_guard is not None else event
+
+
+def _check_size(body: bytes | str) -> None:
+    size = len(body) if isinstance(body, (bytes, bytearray)) else len(str(body))
+    if size > MAX_WEBHOOK_BYTES:
+        raise OpenSignWebhookError(
+            f"webhook body is {size} bytes, more than the {MAX_WEBHOOK_BYTES} an OpenSign event can be; "
+            "refusing it unread."
+        )
 
 
 def _person(value: Mapping[str, Any]) -> dict[str, str]:

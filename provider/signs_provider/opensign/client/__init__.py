@@ -29,11 +29,11 @@ class OpenSignClient:
 
     :param rest: the REST session every area sends through.
     :param landing_wait: how long a write with a lost answer may take to show (read when needed).
-    :param create_attempts: creates sent in all, each after checking that the previous one did not land.
+    :param create_attempts: ignored (deprecated): a create whose outcome is unknown is never resent.
     """
 
     def __init__(
-        self, rest: RestSession, *, landing_wait: Callable[[], float], create_attempts: int = 2
+        self, rest: RestSession, *, landing_wait: Callable[[], float], create_attempts: int = 1
     ) -> None:
         self.rest = rest
         self.account = Account(rest)
@@ -49,7 +49,6 @@ class OpenSignClient:
             templates=self.templates,
             documents=self.documents,
             landing_wait=landing_wait,
-            attempts=create_attempts,
         )
 
     def close(self) -> None:

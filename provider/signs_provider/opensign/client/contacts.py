@@ -10,7 +10,8 @@ from signs_provider.opensign.client.payloads import is_email, update_body
 from signs_provider.opensign.client.rest import Endpoint, RestSession
 from signs_provider.opensign.errors import OpenSignConflictError
 
-#: A contact is unique by email, so the create is safe to retry: a repeat answers "already exists".
+#: A contact is unique by email, so the create is safe to retry: a repeat answers "already exists"
+#: (HTTP 401), which after a lost first answer means the first attempt created it (see create_contact).
 CREATE_CONTACT = Endpoint("POST", "createcontact", idempotent=True)
 GET_CONTACT = Endpoint("GET", "contact/{contact_id}", idempotent=True)
 UPDATE_CONTACT = Endpoint("PUT", "contact/{contact_id}", idempotent=True)
@@ -44,14 +45,23 @@ class Contacts:
         try:
             return self.rest.call(CREATE_CONTACT, json=body)
         except OpenSignConflictError as exc:
-            if not exist_ok:
+            # Sent more than once: the transport resent it after a lost answer or a 5xx, so the contact
+            # that "already exists" is, as far as anyone can tell, the one the first attempt created.
+            # (It may also have existed before; then the call returns it, as exist_ok would.)
+            if not (exist_ok or exc.attempts > 1):
                 raise
-            if exc.existing_id:
-                return self.get_contact(exc.existing_id)
-            for contact in self.list_contacts():
-                if str(contact.get("email", "")).lower() == body["email"].lower():
-                    return contact
-            raise
+            found = self._existing(exc.existing_id, body["email"])
+            if found is None:
+                raise
+            return found
+
+    def _existing(self, contact_id: str | None, email: str) -> dict[str, Any] | None:
+        if contact_id:
+            return self.get_contact(contact_id)
+        for contact in self.list_contacts():
+            if str(contact.get("email", "")).lower() == email.lower():
+                return contact
+        return None
 
     def get_contact(self, contact_id: str) -> dict[str, Any]:
         return self.rest.call(GET_CONTACT, contact_id)

@@ -9,6 +9,7 @@ from signs_provider.common.errors import SignsConfigError
 from signs_provider.common.recovery import send_once
 from signs_provider.opensign.client.payloads import DOCUMENT_UPDATE_FIELDS, is_email, update_body
 from signs_provider.opensign.client.rest import Endpoint, RestSession, object_id
+from signs_provider.opensign.errors import OpenSignBadRequestError
 from signs_provider.opensign.status import DocumentState, DocumentStatus
 
 GET_DOCUMENT = Endpoint("GET", "document/{document_id}", idempotent=True)
@@ -60,7 +61,13 @@ class Documents:
         return self.rest.call(UPDATE_DOCUMENT, document_id, json=update_body(fields, DOCUMENT_UPDATE_FIELDS))
 
     def revoke_document(self, document_id: str, reason: str = "") -> dict[str, Any]:
-        """Revoke once; after a lost answer, a document found declined was revoked by it."""
+        """Revoke once; after a lost answer, a document found declined was revoked by it.
+
+        A refusal (400) of a document that is already declined is a success too: an earlier revoke
+        whose answer was lost (a task retry's first try) or a signer's decline already ended it, which
+        is what the revoke asked for. OpenSign refuses with one catch-all message, so the document's
+        state is read to tell this from a real refusal.
+        """
         document_id = object_id(document_id)
 
         def revoked() -> dict[str, Any] | None:
@@ -69,13 +76,19 @@ class Documents:
                 return None
             return {"objectId": document_id, "revokedAt": state.updated_at, "recovered": True}
 
-        return send_once(
-            lambda: self.rest.call(REVOKE_DOCUMENT, document_id, json={"reason": reason}),
-            revoked,
-            what=f"revoke of document {document_id}",
-            wait=self._landing_wait(),
-            attempts=1,
-        )
+        try:
+            return send_once(
+                lambda: self.rest.call(REVOKE_DOCUMENT, document_id, json={"reason": reason}),
+                revoked,
+                what=f"revoke of document {document_id}",
+                wait=self._landing_wait(),
+                attempts=1,
+            )
+        except OpenSignBadRequestError:
+            found = revoked()
+            if found is None:
+                raise
+            return found
 
     def delete_document(self, document_id: str) -> dict[str, Any]:
         return self.rest.call(DELETE_DOCUMENT, document_id)

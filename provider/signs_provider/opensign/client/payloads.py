@@ -116,6 +116,32 @@ TEMPLATE_UPDATE_FIELDS = DOCUMENT_UPDATE_FIELDS | {"file", "file_password", "all
 
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
+#: The longest document or template title sent, in characters. OpenSign documents no limit; this one
+#: is ours ([INFERRED]: far longer than any title a person reads, and short enough that a value
+#: rendered by mistake, a whole file's text, is refused before it costs a credit).
+MAX_TITLE_CHARS = 500
+#: The longest ``timeToCompleteDays`` accepted (ten years); OpenSign documents no maximum.
+MAX_TIME_TO_COMPLETE_DAYS = 3650
+
+_BOOL_OPTIONS = frozenset(
+    {
+        "sendInOrder",
+        "send_in_order_strict",
+        "allow_offline_sign",
+        "enableOTP",
+        "enableTour",
+        "allow_modifications",
+        "auto_reminder",
+        "merge_certificate",
+        "notify_on_signatures",
+        "send_email",
+        "hide_signer_signing_links",
+    }
+)
+_TEXT_OPTIONS = frozenset(
+    {"file_password", "description", "email_subject", "email_body", "sender_name", "note", "name"}
+)
+
 
 # ------------------------------------------------------------------------------------ idempotency
 
@@ -137,6 +163,21 @@ def idempotency_marker(dag_id: str, task_id: str, run_id: str, map_index: int | 
     """
     key = json.dumps([dag_id, task_id, run_id, -1 if map_index is None else map_index])
     return MARKER_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def key_marker(key: str) -> str:
+    """The marker of a caller's idempotency key: the same for every run and task that gives that key.
+
+    >>> key_marker("contract-42/2026-01-01")
+    'af-0993c90c3770c6c5afb7'
+    """
+    text = str(key or "").strip() if isinstance(key, str) else ""
+    if not text:
+        raise SignsConfigError(
+            f"idempotency_key: {key!r} is not a key; give a non-empty text such as "
+            "'{{ params.contract_id }}-{{ ds }}', or leave it unset for one document per task instance."
+        )
+    return MARKER_PREFIX + hashlib.sha256(json.dumps(["key", text]).encode()).hexdigest()[:20]
 
 
 def with_marker(text: str, marker: str) -> str:
@@ -177,7 +218,75 @@ def check_options(
             f"{field}: unknown setting(s) {', '.join(map(repr, unknown))}. Use the API's names, one of: "
             f"{', '.join(sorted(allowed))}."
         )
-    return {key: value for key, value in options.items() if value is not None}
+    clean = {key: value for key, value in options.items() if value is not None}
+    for key, value in clean.items():
+        check_option(key, value, field=f"{field}.{key}")
+    return clean
+
+
+def check_option(key: str, value: Any, *, field: str) -> None:
+    """Refuse a setting of the wrong type or out of range, naming ``field`` and the fix.
+
+    OpenSign answers such values with its catch-all 400, or takes them (a negative
+    ``timeToCompleteDays`` makes a document that expired before anyone could sign it).
+    """
+    if key == "timeToCompleteDays":
+        if not _is_whole(value) or not 1 <= value <= MAX_TIME_TO_COMPLETE_DAYS:
+            raise SignsConfigError(
+                f"{field}: {value!r} is not a number of days; use a whole number from 1 to "
+                f"{MAX_TIME_TO_COMPLETE_DAYS} (days the signers have before the document expires)."
+            )
+    elif key == "remind_once_in_every":
+        if not _is_whole(value) or not 0 <= value <= 365:
+            raise SignsConfigError(
+                f"{field}: {value!r} is not a number of days; use a whole number from 0 to 365 "
+                "(days between reminders)."
+            )
+    elif key in _BOOL_OPTIONS:
+        if not isinstance(value, bool):
+            raise SignsConfigError(f"{field}: {value!r} is not true or false; use True or False.")
+    elif key in _TEXT_OPTIONS:
+        if not isinstance(value, str):
+            raise SignsConfigError(f"{field}: expected text, got {type(value).__name__}.")
+    elif key == "sender_email":
+        if not is_email(value):
+            raise SignsConfigError(f"{field}: {value!r} is not an email address.")
+    elif key in ("bcc", "cc"):
+        if isinstance(value, str) or not isinstance(value, Sequence) or not all(map(is_email, value)):
+            raise SignsConfigError(
+                f"{field}: {value!r} is not a list of email addresses; use e.g. ['legal@example.com']."
+            )
+    elif key == "pen_colors":
+        if (
+            isinstance(value, str)
+            or not isinstance(value, Sequence)
+            or not all(isinstance(c, str) for c in value)
+        ):
+            raise SignsConfigError(
+                f"{field}: {value!r} is not a list of colours; use e.g. ['blue', 'black']."
+            )
+    elif key == "redirect_url":
+        if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value):
+            raise SignsConfigError(
+                f"{field}: {value!r} is not an http(s) URL; use e.g. 'https://example.com/done'."
+            )
+    elif key == "folderId" and (
+        not isinstance(value, str) or not value.strip() or any(ch in value for ch in "/?#% ")
+    ):
+        raise SignsConfigError(f"{field}: {value!r} is not a folder id (like 'FGik23bhUJ').")
+
+
+def check_title(title: Any, *, field: str = "title") -> str:
+    """A title stripped, present and at most :data:`MAX_TITLE_CHARS` long."""
+    if not isinstance(title, str) or not title.strip():
+        raise SignsConfigError(f"{field}: missing. OpenSign needs a document title.")
+    title = title.strip()
+    if len(title) > MAX_TITLE_CHARS:
+        raise SignsConfigError(
+            f"{field}: {len(title)} characters; a title may have at most {MAX_TITLE_CHARS}. "
+            "Shorten it (put long text in 'note' or 'description')."
+        )
+    return title
 
 
 def validate_signers(
@@ -443,6 +552,10 @@ def validate_prefill(prefill: Any, *, by_name: bool, field: str = "prefill") -> 
     return dict(prefill)
 
 
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -490,9 +603,7 @@ def direct_fields(
     require_widgets: bool,
 ) -> dict[str, Any]:
     """The fields of a create from a PDF (``createdocument``, ``draftdocument``, ``selfsign``)."""
-    if not isinstance(title, str) or not title.strip():
-        raise SignsConfigError("title: missing. OpenSign needs a document title.")
-    fields: dict[str, Any] = {"title": title.strip(), "note": note or ""}
+    fields: dict[str, Any] = {"title": check_title(title), "note": note or ""}
     fields.update(check_options(options, allowed, field="options"))
     if "prefill" in fields:
         fields["prefill"] = validate_prefill(fields["prefill"], by_name=False)
@@ -519,4 +630,9 @@ def update_body(fields: Mapping[str, Any], allowed: frozenset[str]) -> dict[str,
         raise SignsConfigError(
             f"{', '.join(unknown)}: not a field OpenSign can update here; use {', '.join(sorted(allowed))}."
         )
+    for key, value in fields.items():
+        if key == "name" and value is not None:
+            check_title(value, field="name")
+        elif key != "file" and value is not None:
+            check_option(key, value, field=key)
     return dict(fields)

@@ -4,11 +4,17 @@ Every way of obtaining a sent document (its create answered, found after a lost 
 task retry) gives the same :class:`SentDocument`.
 
 Neither the API nor its creates take an idempotency key. A document sent by this provider carries a
-marker (see :func:`~signs_provider.opensign.client.payloads.idempotency_marker`); after an ambiguous
-failure (timeout, lost response, 5xx including a gateway's 502/504, a cut body) the create is settled
-by :func:`~signs_provider.common.recovery.send_once`: look for the document by its marker, look again
-after the hook's ``landing_wait`` in case the server is still working on it, and only then send
-again. A task retry does the same through :meth:`Sending.find_sent_document`.
+marker (see :func:`~signs_provider.opensign.client.payloads.idempotency_marker`).
+
+A create whose outcome is unknown is never sent again automatically. After an ambiguous failure
+(timeout, lost response, 5xx including a gateway's 502/504, a cut body) the document is looked for by
+its marker, and looked for again through the hook's ``landing_wait`` in case the server is still
+working on it; found, it is returned; not found, :class:`AmbiguousWriteError` is raised and nothing is
+sent. No fixed wait can be right for every backend (a gateway may give up long before the backend
+behind it), so the only send that follows an ambiguous one is a later task retry's, after Airflow's
+``retry_delay``, and only once its own search by marker found nothing (see
+:meth:`Sending.find_sent_document` and the send operators). A create refused by the server (4xx) or
+that never left (connection refused) raises at once: it created nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from signs_provider.opensign.client.payloads import (
     PdfInput,
     carries_marker,
     check_options,
+    check_title,
     direct_fields,
     validate_prefill,
     validate_template_signers,
@@ -48,6 +55,15 @@ SELF_SIGN = Endpoint("POST", "selfsign", idempotent=False)
 CREATE_FROM_TEMPLATE = Endpoint("POST", "createdocument/{template_id}", idempotent=False)
 #: Where a draft can be after a lost answer: still a draft, or sent from the web app since.
 _DRAFT_STATUSES = (DocumentStatus.DRAFT, *SENT_STATUSES)
+
+
+def look_interval(wait: float) -> float:
+    """How often a lost create is looked for during a landing wait of ``wait`` seconds.
+
+    A look reads up to four document lists, so it is not repeated more than about five times in one
+    wait, nor more often than every half second.
+    """
+    return max(0.5, wait / 4)
 
 
 @dataclass(frozen=True)
@@ -82,7 +98,8 @@ class Sending:
     :param documents: reads the signing links of a document found again after a lost answer.
     :param landing_wait: how long a create with a lost answer may take to show (the hook's setting,
         read when needed).
-    :param attempts: creates sent in all, each after checking that the previous one did not land.
+    :param attempts: ignored (deprecated with the hook's ``create_attempts``): a create whose outcome
+        is unknown is never sent again by the same call.
     """
 
     def __init__(
@@ -92,13 +109,14 @@ class Sending:
         templates: Templates,
         documents: Documents,
         landing_wait: Callable[[], float],
-        attempts: int = 2,
+        attempts: int = 1,
     ) -> None:
         self.rest = rest
         self.templates = templates
         self.documents = documents
         self._landing_wait = landing_wait
-        self.attempts = attempts
+        #: Always 1: kept for callers that read it.
+        self.attempts = 1
 
     # -- the four creates -----------------------------------------------------------------------
 
@@ -193,7 +211,7 @@ class Sending:
         template = self.templates.get_template(template_id)
         fields: dict[str, Any] = check_options(options, TEMPLATE_DOCUMENT_OPTIONS, field="options")
         fields["signers"] = validate_template_signers(template, signers)
-        fields["title"] = (title or str(template.get("title") or "")).strip()
+        fields["title"] = check_title(title or str(template.get("title") or ""))
         plain_title = fields["title"]
         if prefill is not None:
             fields["prefill"] = validate_prefill(prefill, by_name=True)
@@ -252,10 +270,11 @@ class Sending:
     # -- sending once -----------------------------------------------------------------------------
 
     def send(self, request: CreateRequest) -> SentDocument:
-        """Send a create at most ``attempts`` times, never twice for one document.
+        """Send a create once; never a second time for one call.
 
-        After an ambiguous failure the document is looked for by its marker (see the module); found,
-        it is returned with ``recovered=True``.
+        After an ambiguous failure the document is looked for by its marker through the landing wait
+        (see the module); found, it is returned with ``recovered=True``; not found,
+        :class:`AmbiguousWriteError` says so and nothing more is sent.
         """
         started = datetime.now(timezone.utc)
         endpoint = request.endpoint
@@ -284,13 +303,14 @@ class Sending:
             found = self.find_document_by_marker(marker, statuses=request.statuses, since=started)
             return None if found is None else self._recovered(endpoint, found, marker)
 
+        wait = self._landing_wait()
         return send_once(
             create,
             look,
             what=f"POST {path} (document with marker {marker})",
-            wait=self._landing_wait(),
-            attempts=self.attempts,
-            interval=None,  # a look reads up to four lists: look again once, at the end of the wait
+            wait=wait,
+            attempts=1,  # never automatic: see the module
+            interval=look_interval(wait),
         )
 
     # -- finding a document sent earlier ----------------------------------------------------------
@@ -303,20 +323,32 @@ class Sending:
         statuses: Sequence[DocumentStatus] = SENT_STATUSES,
         endpoint: str = "createdocument",
     ) -> SentDocument | None:
-        """The document an earlier attempt sent with ``marker``, or ``None`` once it surely does not exist.
+        """The document an earlier attempt sent with ``marker``, or ``None`` if it has not appeared.
 
-        Looks, and when nothing is found looks once more after the landing wait (a create still
-        running may land meanwhile; a look reads up to four lists, so it is not repeated more often).
+        Looks, and when nothing is found keeps looking through the landing wait (a create still
+        running may land meanwhile; see :func:`look_interval`).
         """
+
+        def look() -> SentDocument | None:
+            return self.find_sent_document_now(marker, since=since, statuses=statuses, endpoint=endpoint)
+
+        wait = self._landing_wait()
+        return settle(look, wait=wait, interval=look_interval(wait))
+
+    def find_sent_document_now(
+        self,
+        marker: str,
+        *,
+        since: datetime | None,
+        statuses: Sequence[DocumentStatus] = SENT_STATUSES,
+        endpoint: str = "createdocument",
+    ) -> SentDocument | None:
+        """One search for the document sent with ``marker``, without waiting (see :meth:`find_sent_document`)."""
         kind = {e.path: e for e in (CREATE_DOCUMENT, DRAFT_DOCUMENT, SELF_SIGN)}.get(
             endpoint, CREATE_DOCUMENT
         )
-
-        def look() -> SentDocument | None:
-            found = self.find_document_by_marker(marker, statuses=statuses, since=since)
-            return None if found is None else self._recovered(kind, found, marker)
-
-        return settle(look, wait=self._landing_wait(), interval=None)
+        found = self.find_document_by_marker(marker, statuses=statuses, since=since)
+        return None if found is None else self._recovered(kind, found, marker)
 
     def find_document_by_marker(
         self,

@@ -13,6 +13,7 @@ from signs_provider.opensign.client.payloads import (
     PdfInput,
     StreamedJsonBody,
     check_options,
+    check_title,
     update_body,
     validate_placeholders,
 )
@@ -48,9 +49,7 @@ class Templates:
             raise SignsConfigError(f"kind: {kind!r} is not one of {', '.join(CREATE_TEMPLATE)}.")
         pdf = PdfFile(file)
         facts = pdf.inspect()
-        if not isinstance(title, str) or not title.strip():
-            raise SignsConfigError("title: missing. OpenSign needs a template title.")
-        fields: dict[str, Any] = {"title": title.strip(), "note": note or ""}
+        fields: dict[str, Any] = {"title": check_title(title), "note": note or ""}
         fields.update(check_options(options, TEMPLATE_OPTIONS, field="options"))
         fields["signers"] = validate_placeholders(signers, facts)
         return self.rest.call(
