@@ -12,9 +12,10 @@ fetch_data --> to_rows --> render_image --> upload --> wait_until_ready --> sync
    previous run leaves the playlist and is deleted, so re-runs replace content instead of piling up.
 7. ``push_to_screens``: push the playlist to every screen tagged "lobby", in one API call. Its outlet
    ``optisigns://screens/tag/lobby`` lets other DAGs run when the lobby screens change.
-8. ``cleanup_old_assets``: runs even when a step failed (an upload that was retried, or an image that
-   failed to convert, leaves an asset behind) and deletes this DAG's assets older than a day that
-   no playlist, schedule or screen uses.
+8. ``cleanup_old_assets``: a teardown of ``upload``: it runs once the upload succeeded, even when a
+   later step failed (an image that failed to convert leaves an asset behind), and deletes this DAG's
+   assets older than a day that no playlist, schedule or screen uses. Being a teardown, its success
+   never hides a failure: a run where any other step failed ends ``failed``.
 
 Connections:
 
@@ -172,10 +173,12 @@ def optisigns_api_data_to_screens():
         task_id="cleanup_old_assets",
         tags=[DAG_TAG],
         older_than=1,  # days
-        trigger_rule="all_done",
     )
 
-    wait_until_ready >> sync_playlist >> push_to_screens >> cleanup_old_assets
+    # A teardown, not a trigger_rule="all_done" leaf: it still runs when a step after the upload
+    # failed, but Airflow leaves teardowns out of the run's state, so a failed step fails the run
+    # instead of being hidden by a clean-up that succeeded.
+    wait_until_ready >> sync_playlist >> push_to_screens >> cleanup_old_assets.as_teardown(setups=upload)
 
 
 optisigns_api_data_to_screens()

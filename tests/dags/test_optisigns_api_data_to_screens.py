@@ -27,7 +27,9 @@ def test_dag_file_imports_cleanly() -> None:
         "cleanup_old_assets",
     ]
     assert [o.uri for o in dag.get_task("push_to_screens").outlets] == ["optisigns://screens/tag/lobby"]
-    assert dag.get_task("cleanup_old_assets").trigger_rule == "all_done"
+    cleanup = dag.get_task("cleanup_old_assets")
+    # A teardown of the upload: it runs after a failed step but does not decide the run's state.
+    assert cleanup.is_teardown and [t.task_id for t in cleanup.upstream_list if t.is_setup] == ["upload"]
 
 
 def test_dag_file_does_not_import_http_libraries_at_parse_time() -> None:
@@ -100,3 +102,51 @@ def test_data_reaches_the_lobby_screens_and_a_rerun_replaces_it(emulator, optisi
             .count()
         )
     assert events >= 2
+
+
+def test_a_failed_step_fails_the_run_although_the_clean_up_succeeds(
+    emulator, signs_emulator, airflow_db
+) -> None:
+    """A feed that is not there fails ``fetch_data``; the run must end ``failed``, not ``success``.
+
+    With the clean-up as a ``trigger_rule="all_done"`` leaf, Airflow decided the run's state from it
+    alone: it succeeded, so the run did too although the screens were never updated.
+    """
+    import json
+    import os
+    import re
+    import sqlite3
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "airflow",
+            "dags",
+            "test",
+            DAG_ID,
+            "--conf",
+            json.dumps({"endpoint": "no-such-feed"}),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **signs_emulator.connections()},
+        timeout=600,
+    )
+    output = result.stdout + result.stderr
+    finished = re.search(rf"DagRun Finished: dag_id={DAG_ID},.*?state=(\w+)", output)
+    assert finished and finished.group(1) == "failed", output[-8000:]
+    with sqlite3.connect(airflow_db) as db:
+        (run_id,) = db.execute(
+            "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (DAG_ID,)
+        ).fetchone()
+        states = dict(
+            db.execute(
+                "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?", (DAG_ID, run_id)
+            ).fetchall()
+        )
+    assert states["fetch_data"] == "failed"
+    assert states["push_to_screens"] == "upstream_failed"
+    assert emulator.control.count(operation="pushToScreens") == 0
