@@ -886,7 +886,7 @@ def test_createdocument_from_template(os_: Server) -> None:
           400, "Please provide signers properly!")  # fmt: skip
     error(call(os_, "POST", bad, body={"signers": [{"role": "Boss", "name": "B", "email": "b@example.com"},
           {"role": "Employee", "name": "E", "email": "e@example.com"}]}), 400, "Please provide signers properly!")  # fmt: skip
-    error(call(os_, "POST", "/createdocument/nope123456", body={"signers": []}), 404, "Invalid template id!")
+    error(call(os_, "POST", "/createdocument/nope123456", body={"signers": []}), 400, "Invalid template id!")
     no_widgets = ok(call(os_, "POST", "/createtemplate", body={"file": SAMPLE_B64, "title": "empty",
                     "signers": [{"role": "R"}]}))["objectId"]  # fmt: skip
     error(call(os_, "POST", f"/createdocument/{no_widgets}", body={"signers": [
@@ -948,7 +948,7 @@ def test_folders(os_: Server) -> None:
     error(call(os_, "GET", f"/folder/{child['objectId']}"), 404, "folder not found.")
     ok(call(os_, "DELETE", f"/folder/{parent['objectId']}"))
     error(call(os_, "POST", "/createfolder", body={}), 400, CATCH_ALL)
-    error(call(os_, "POST", "/createfolder", body={"folderName": "x", "parentFolderId": "nope123456"}), 404,
+    error(call(os_, "POST", "/createfolder", body={"folderName": "x", "parentFolderId": "nope123456"}), 400,
           "folder not found.")  # fmt: skip
 
 

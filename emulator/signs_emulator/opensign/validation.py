@@ -151,7 +151,8 @@ def decode_pdf(value: Any) -> bytes:
         raise ApiError(400, FILE_TOO_LARGE)
     try:
         data = binascii.a2b_base64(value)
-    except binascii.Error as exc:
+    except (binascii.Error, ValueError) as exc:
+        # ValueError: a non-ASCII character. The spec's answer to a bad file on every create is its 400.
         raise bad_input() from exc
     if not data.startswith(b"%PDF-"):
         # The API accepts PDF only ("base64 encoded pdf"); anything else fails deep in OpenSign.

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import validation
-from ..state import Document, Signer, Template
+from ..state import ApiError, Document, Signer, Template
 from ..validation import bad_input
 from .call import Call
 
@@ -39,8 +39,11 @@ def folder_id_of(call: Call) -> str:
         return ""
     if not isinstance(folder_id, str):
         raise bad_input()
-    # [INFERRED] an unknown folder is "folder not found." as on the folder operations.
-    return call.env.folder(folder_id).id
+    # [INFERRED] an unknown folder is "folder not found." as on the folder operations, but with 400: the spec
+    # documents no 404 for any create (only 200, 400 and 405).
+    if call.env.folders.get(folder_id) is None or call.env.folders[folder_id].deleted_at:
+        raise ApiError(400, "folder not found.")
+    return folder_id
 
 
 def apply_updates(

@@ -192,7 +192,10 @@ def create_document(call: Call) -> dict[str, Any]:
 @operation(router, "POST", "/createdocument/{template_id}")
 def create_document_from_template(call: Call, template_id: str) -> dict[str, Any]:
     body = call.body
-    template = call.env.template(template_id, missing="Invalid template id!")
+    # The spec documents 200, 400 and 405 for this create: an unknown template is a 400 (OSS v1 said 404).
+    if call.env.templates.get(template_id) is None or call.env.templates[template_id].deleted_at:
+        raise ApiError(400, "Invalid template id!")
+    template = call.env.template(template_id)
     signers = _signers_from_template(template, body.get("signers"))
     options = _template_overrides(body, template.options)
     days = body.get("timeToCompleteDays")

@@ -34,6 +34,11 @@ def _parent_id(call: Call, moving: Folder | None = None) -> str:
         return ""
     if not isinstance(parent_id, str):
         raise bad_input()
+    found = call.env.folders.get(parent_id)
+    if found is None or found.deleted_at:
+        # The spec documents 400 (not 404) for createfolder; for PUT /folder/{id} it documents both, and the
+        # folder named in the path is what its 404 is about. [INFERRED] for the parent.
+        raise ApiError(400, "folder not found.")
     parent = call.env.folder(parent_id)
     ancestor: Folder | None = parent
     while ancestor is not None and moving is not None:
