@@ -57,12 +57,32 @@ class RunningTask:
         self.xcoms[key] = value
 
 
-def task_context(ti: RunningTask | None = None, *, started: datetime | None = None) -> dict[str, Any]:
+class StateStore:
+    """Airflow's ``context["task_state_store"]`` (3.3+): one task instance's keys, kept across its tries."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def set(self, key: str, value: Any, *, retention: Any = None) -> None:
+        if value is None:
+            raise ValueError("Cannot set value as None")
+        self.values[key] = value
+
+
+def task_context(
+    ti: RunningTask | None = None, *, started: datetime | None = None, store: StateStore | None = None
+) -> dict[str, Any]:
     moment = started or datetime.now(timezone.utc)
-    return {
+    context = {
         "ti": ti or RunningTask(),
         "dag_run": SimpleNamespace(run_after=moment, start_date=moment, logical_date=None),
     }
+    if store is not None:
+        context["task_state_store"] = store
+    return context
 
 
 @pytest.fixture

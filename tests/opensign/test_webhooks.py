@@ -273,3 +273,109 @@ def test_webhook_methods(hook) -> None:
         hook.set_webhook("http://hooks.example.com/opensign")
     hook.delete_webhook()
     assert hook.get_webhook() is None
+
+
+# -- replays, oversized and forged bodies (issue 11) ---------------------------------------------------
+
+
+def test_a_replayed_real_delivery_is_refused(hook, send, opensign, receiver, monkeypatch) -> None:
+    """OpenSign signs no timestamp: the same signed delivery sent again verifies, so it is refused as seen."""
+    from signs_provider.opensign.hooks import OpenSignHook
+    from signs_provider.opensign.webhooks import ReplayGuard
+
+    conn = json.loads(opensign.connections()["AIRFLOW_CONN_OPENSIGN_DEFAULT"])
+    conn["extra"]["webhook_secret"] = _secret(opensign)
+    monkeypatch.setenv("AIRFLOW_CONN_OPENSIGN_HOOKED", json.dumps(conn))
+    hooked = OpenSignHook(opensign_conn_id="opensign_hooked")
+    hooked.set_webhook(receiver.url)
+    send()
+    _wait_for_deliveries(opensign, 1)
+    headers, body = receiver.deliveries[0]
+    guard = ReplayGuard()
+    assert verify_and_parse(body, headers, _secret(opensign), replay_guard=guard).event == "created"
+    with pytest.raises(OpenSignWebhookError, match="already received"):
+        verify_and_parse(body, headers, _secret(opensign), replay_guard=guard)
+    # The hook's receiver: the first delivery is accepted, its replay refused.
+    assert hooked.receive_webhook(body, headers).event == "created"
+    with pytest.raises(OpenSignWebhookError, match="already received"):
+        hooked.receive_webhook(body, headers)
+
+
+def _signed(payload: dict, secret: str = "s3cret") -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return body, {"x-webhook-signature": hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}
+
+
+def test_the_replay_guard_uses_the_given_store_and_window() -> None:
+    from datetime import timedelta
+
+    from signs_provider.opensign.webhooks import ReplayGuard
+
+    class SharedStore:  # what a Redis SET NX EX would do, for receivers in several processes
+        def __init__(self) -> None:
+            self.keys: dict[str, float] = {}
+
+        def add(self, key: str, *, ttl: float) -> bool:
+            if key in self.keys:
+                return False
+            self.keys[key] = ttl
+            return True
+
+    store = SharedStore()
+    now = datetime(2026, 1, 2, 12, 0, tzinfo=timezone.utc)
+    first, second = (ReplayGuard(store, window=timedelta(hours=1), now=lambda: now) for _ in range(2))
+    body, headers = _signed(
+        {"event": "viewed", "objectId": "d1", "viewedBy": "a@example.com", "viewedAt": "2026-01-02T11:30:00Z"}
+    )
+    assert verify_and_parse(body, headers, "s3cret", replay_guard=first).actor == "a@example.com"
+    with pytest.raises(OpenSignWebhookError, match="already received"):  # another receiver, same store
+        verify_and_parse(body, headers, "s3cret", replay_guard=second)
+    assert list(store.keys.values()) == [3600.0]
+    # An event older than the window is refused: the store may have forgotten it.
+    old, old_headers = _signed(
+        {"event": "viewed", "objectId": "d2", "viewedBy": "a@example.com", "viewedAt": "2026-01-02T10:00:00Z"}
+    )
+    with pytest.raises(OpenSignWebhookError, match="more than 1:00:00 ago"):
+        verify_and_parse(old, old_headers, "s3cret", replay_guard=first)
+    # A forged delivery is refused before the guard sees it: it cannot block the real one.
+    forged, _ = _signed({"event": "viewed", "objectId": "d3", "viewedAt": "2026-01-02T11:59:00Z"})
+    with pytest.raises(OpenSignWebhookError, match="does not match"):
+        verify_and_parse(forged, {"x-webhook-signature": "0" * 64}, "s3cret", replay_guard=first)
+    assert len(store.keys) == 1
+
+
+def test_the_in_memory_store_forgets_after_the_window() -> None:
+    from signs_provider.opensign.webhooks import MemoryDeliveryStore
+
+    clock = [0.0]
+    store = MemoryDeliveryStore(max_keys=2, clock=lambda: clock[0])
+    assert store.add("a", ttl=10) and not store.add("a", ttl=10)
+    clock[0] = 11
+    assert store.add("a", ttl=10)  # expired: a new delivery
+    assert store.add("b", ttl=10) and store.add("c", ttl=10)  # full: the oldest is forgotten
+    assert len(store._expiry) <= 2
+
+
+def test_a_lone_surrogate_in_a_forged_body_is_a_webhook_error_not_a_crash() -> None:
+    body = b'{"event":"created","objectId":"x\\ud800"}'
+    assert verify_signature(body, "ab" * 32, "s3cret") is False
+    assert verify_signature(body.decode(), "ab" * 32, "s3cret") is False
+    with pytest.raises(OpenSignWebhookError, match="does not match"):
+        verify_and_parse(body, {"x-webhook-signature": "ab" * 32}, "s3cret")
+    with pytest.raises(OpenSignWebhookError):
+        verify_and_parse("\ud800", {"x-webhook-signature": "ab" * 32}, "s3cret")
+
+
+def test_a_huge_body_is_refused_unread(monkeypatch) -> None:
+    from signs_provider.opensign import webhooks
+
+    parsed: list[object] = []
+    real_loads = webhooks.json.loads
+    monkeypatch.setattr(webhooks.json, "loads", lambda *a, **k: parsed.append(a) or real_loads(*a, **k))
+    huge = b'{"event":"created","objectId":"x","pad":"' + b"a" * (30 * 1024 * 1024) + b'"}'
+    with pytest.raises(OpenSignWebhookError, match="refusing it unread"):
+        verify_and_parse(huge, {"x-webhook-signature": "ab" * 32}, "s3cret")
+    with pytest.raises(OpenSignWebhookError, match="refusing it unread"):
+        parse_event(huge)
+    assert verify_signature(huge, "ab" * 32, "s3cret") is False
+    assert parsed == []  # the signature was checked on the raw bytes; nothing was parsed

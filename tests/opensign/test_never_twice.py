@@ -1,0 +1,312 @@
+"""Never twice, never lost (issue 11, OpenSign side; issue 12 items 1 and 4), over HTTP to the emulator.
+
+A create whose outcome is unknown is never sent again by the call that sent it; a task retry looks
+for it first, and only waits when the previous try may have sent it. Writes whose answers were lost
+report what happened rather than a misleading error. Bad input is refused before anything is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from signs_provider.common.errors import AmbiguousWriteError, SignsConfigError
+from signs_provider.opensign.client.payloads import MAX_TITLE_CHARS, idempotency_marker
+from signs_provider.opensign.errors import OpenSignCreditsError
+from signs_provider.opensign.operators import (
+    SEND_STATE_KEY,
+    OpenSignRevokeDocumentOperator,
+    OpenSignSendForSignatureOperator,
+    OpenSignSendTemplateOperator,
+)
+from signs_provider.opensign.status import DocumentStatus
+from tests.opensign.conftest import (
+    RunningTask,
+    StateStore,
+    credits_left,
+    documents,
+    signer,
+    task_context,
+)
+
+MARKER = idempotency_marker("contracts", "send", "manual__never_twice", -1)
+ADA = {"name": "Ada Lovelace", "email": "ada@example.com"}
+
+
+@pytest.fixture
+def quick_connection(opensign, monkeypatch) -> None:
+    """Operators build their hook from the connection: a 1 s timeout makes the landing wait 2 s."""
+    conn = json.loads(os.environ["AIRFLOW_CONN_OPENSIGN_DEFAULT"])
+    extra = conn.get("extra") or {}
+    extra = json.loads(extra) if isinstance(extra, str) else dict(extra)
+    conn["extra"] = {**extra, "timeout": 1}
+    monkeypatch.setenv("AIRFLOW_CONN_OPENSIGN_DEFAULT", json.dumps(conn))
+
+
+def _nda(hook) -> str:
+    return next(t["objectId"] for t in hook.list_templates() if t["title"] == "Mutual NDA")
+
+
+def _looks(emulator) -> int:
+    """How many times the documents in progress were searched (one per look for a marker)."""
+    return len(emulator.control.requests(path="/documentlist/inprogress$", method="GET"))
+
+
+# -- a create behind a gateway error whose write lands after the landing wait ---------------------------
+
+
+CREATES = {
+    "send_for_signature": (
+        "createdocument$",
+        lambda hook, pdf: hook.send_for_signature(pdf, title="C", signers=[signer(**ADA)], marker=MARKER),
+        {},
+    ),
+    "send_template_for_signature": (
+        r"createdocument/\w+$",
+        lambda hook, pdf: hook.send_template_for_signature(
+            _nda(hook), signers=[{"role": "Counterparty", **ADA}], marker=MARKER
+        ),
+        {},
+    ),
+    "draft_document": (
+        "draftdocument$",
+        lambda hook, pdf: hook.draft_document(pdf, title="D", marker=MARKER),
+        {"statuses": (DocumentStatus.DRAFT,), "endpoint": "draftdocument"},
+    ),
+}
+
+
+@pytest.mark.parametrize("operation", list(CREATES))
+def test_a_create_landing_after_the_landing_wait_is_not_sent_twice(
+    make_hook, pdf, opensign, operation
+) -> None:
+    """Issue 11: 503 with late_write=3.5 at timeout=1 made two documents and spent two credits."""
+    path, create, where = CREATES[operation]
+    hook = make_hook(timeout=1)  # landing wait 2 s; the write lands 3.5 s after the 503
+    before = credits_left(opensign)
+    opensign.control.add_fault("503", path=path, method="POST", late_write=3.5)
+    with pytest.raises(AmbiguousWriteError, match="not sent again"):
+        create(hook, pdf)
+    assert documents(opensign) == []  # not landed yet, and nothing was sent again
+    # The task's retry looks before it may send: the late write shows up meanwhile.
+    found = hook.find_sent_document(MARKER, since=None, **where)
+    assert found is not None and found.recovered
+    assert [d["id"] for d in documents(opensign)] == [found.document_id]
+    assert credits_left(opensign) == before - 1
+    creates = [r for r in opensign.control.requests(method="POST") if r["path"].endswith(path.rstrip("$"))]
+    assert len(creates) <= 1 or operation == "send_template_for_signature"
+
+
+# -- misleading outcomes --------------------------------------------------------------------------------
+
+
+def test_a_contact_whose_answer_was_lost_is_returned_not_a_conflict(hook, opensign) -> None:
+    """Issue 11: the resend after a lost answer met "already exists" for the contact it had just created."""
+    opensign.control.add_fault("lost_response", path="/createcontact$", method="POST")
+    created = hook.create_contact(name="Hedy Lamarr", email="hedy@example.com")
+    assert created["email"] == "hedy@example.com" and created["objectId"]
+    assert [c["objectId"] for c in hook.list_contacts() if c["email"] == "hedy@example.com"] == [
+        created["objectId"]
+    ]
+
+
+def test_a_genuine_duplicate_contact_is_still_a_conflict(hook, opensign) -> None:
+    from signs_provider.opensign.errors import OpenSignConflictError
+
+    hook.create_contact(name="Hedy Lamarr", email="hedy@example.com")
+    with pytest.raises(OpenSignConflictError):
+        hook.create_contact(name="Hedy Lamarr", email="hedy@example.com")
+
+
+def test_the_revoke_operators_retry_after_a_revoke_that_landed_late_succeeds(
+    make_hook, send, opensign, quick_connection
+) -> None:
+    """Issue 11: the retry failed with OpenSignBadRequestError although the document was revoked."""
+    sent = send()
+    first_try = make_hook(timeout=1, landing_wait=0.2)
+    opensign.control.add_fault("503", path=f"/document/{sent.document_id}$", method="POST", late_write=0.6)
+    with pytest.raises(AmbiguousWriteError):
+        first_try.revoke_document(sent.document_id, "Withdrawn")
+    deadline = time.monotonic() + 10
+    while first_try.get_document_state(sent.document_id).status is not DocumentStatus.DECLINED:
+        assert time.monotonic() < deadline, "the late revoke never landed"
+        time.sleep(0.1)
+    retry = OpenSignRevokeDocumentOperator(task_id="revoke", document_id=sent.document_id, reason="Withdrawn")
+    result = retry.execute(task_context(RunningTask(task_id="revoke", try_number=2)))
+    assert result["document_id"] == sent.document_id and result["revoked_at"]
+
+
+def test_a_revoke_refused_for_a_document_not_declined_is_still_an_error(hook, pdf, opensign) -> None:
+    from signs_provider.opensign.errors import OpenSignBadRequestError
+
+    draft = hook.draft_document(pdf, title="Draft")  # a draft cannot be revoked, and is not declined
+    with pytest.raises(OpenSignBadRequestError):
+        hook.revoke_document(draft.document_id)
+
+
+# -- bad input ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"title": "T" * 200_000}, rf"title: 200000 characters; a title may have at most {MAX_TITLE_CHARS}"),
+        ({"options": {"timeToCompleteDays": -3}}, r"options\.timeToCompleteDays: -3 is not a number of days"),
+        ({"options": {"timeToCompleteDays": "7"}}, r"options\.timeToCompleteDays: '7' is not a number"),
+        ({"options": {"timeToCompleteDays": True}}, r"options\.timeToCompleteDays: True"),
+        ({"options": {"remind_once_in_every": 1.5}}, r"options\.remind_once_in_every: 1\.5"),
+        ({"options": {"send_email": "no"}}, r"options\.send_email: 'no' is not true or false"),
+        ({"options": {"bcc": "legal@example.com"}}, r"options\.bcc: .* is not a list of email addresses"),
+        ({"options": {"redirect_url": "javascript:alert(1)"}}, r"options\.redirect_url: .* not an http"),
+        ({"options": {"sender_email": "nobody"}}, r"options\.sender_email: 'nobody' is not an email"),
+    ],
+)
+def test_bad_titles_and_options_are_refused_before_anything_is_sent(
+    hook, opensign, pdf, change, message
+) -> None:
+    arguments = {"title": "Contract", "signers": [signer(**ADA)], **change}
+    with pytest.raises(SignsConfigError, match=message):
+        hook.send_for_signature(pdf, **arguments)
+    with pytest.raises(SignsConfigError, match=message):
+        hook.draft_document(pdf, **arguments)
+    assert opensign.control.count(method="POST") == 0
+
+
+def test_template_sends_and_updates_check_titles_and_options_too(hook, send, opensign) -> None:
+    template = _nda(hook)
+    with pytest.raises(SignsConfigError, match=r"title: 200000 characters"):
+        hook.send_template_for_signature(
+            template, signers=[{"role": "Counterparty", **ADA}], title="T" * 200_000
+        )
+    with pytest.raises(SignsConfigError, match=r"options\.timeToCompleteDays: -3"):
+        hook.send_template_for_signature(
+            template, signers=[{"role": "Counterparty", **ADA}], options={"timeToCompleteDays": -3}
+        )
+    assert opensign.control.count(method="POST") == 0
+    sent = send()
+    with pytest.raises(SignsConfigError, match=r"remind_once_in_every: -1"):
+        hook.update_document(sent.document_id, remind_once_in_every=-1)
+    with pytest.raises(SignsConfigError, match=r"name: 200000 characters"):
+        hook.update_document(sent.document_id, name="T" * 200_000)
+    assert opensign.control.count(method="PUT") == 0
+
+
+# -- task retries: look before sending; wait only if the previous try may have sent -------------------------
+
+
+def _send_operator(**kwargs) -> OpenSignSendForSignatureOperator:
+    from tests.opensign.conftest import make_pdf
+
+    kwargs.setdefault("signers", [signer(**ADA)])
+    kwargs.setdefault("title", "Contract")
+    kwargs.setdefault("task_id", "send")
+    return OpenSignSendForSignatureOperator(file=make_pdf(), **kwargs)
+
+
+def test_a_retry_after_a_try_that_sent_nothing_sends_without_the_landing_wait(
+    opensign, quick_connection
+) -> None:
+    """Issue 12 item 4: a retry after a refused create (here: no credits) waited the landing wait first."""
+    store = StateStore()
+    opensign.control.set_credits("sandbox", plan_credits=0, addon_credits=0)
+    with pytest.raises(OpenSignCreditsError):
+        _send_operator().execute(task_context(RunningTask(try_number=1), store=store))
+    assert store.get(SEND_STATE_KEY)["state"] == "not_sent"
+    opensign.control.set_credits("sandbox", plan_credits=5, addon_credits=0)
+    opensign.control.reset_requests()
+    result = _send_operator().execute(task_context(RunningTask(try_number=2), store=store))
+    assert _looks(opensign) == 1  # one search for the marker, then the send: no landing wait
+    assert [d["id"] for d in documents(opensign)] == [result["document_id"]] and not result["recovered"]
+    assert store.get(SEND_STATE_KEY) == {
+        "state": "sent",
+        "marker": result["marker"],
+        "document_id": result["document_id"],
+    }
+
+
+def test_a_retry_after_bad_input_or_a_refused_connection_knows_nothing_was_sent(
+    opensign, quick_connection
+) -> None:
+    store = StateStore()
+    with pytest.raises(SignsConfigError):
+        _send_operator(title=" ").execute(task_context(RunningTask(try_number=1), store=store))
+    assert store.get(SEND_STATE_KEY)["state"] == "not_sent"
+    # Connection refused: the transport proves the request never left.
+    conn = json.loads(os.environ["AIRFLOW_CONN_OPENSIGN_DEFAULT"])
+    conn["host"] = "http://127.0.0.1:9"
+    os.environ["AIRFLOW_CONN_OPENSIGN_REFUSED"] = json.dumps(conn)
+    try:
+        refused = _send_operator(opensign_conn_id="opensign_refused")
+        store = StateStore()
+        with pytest.raises(Exception, match="Nothing was sent"):
+            refused.execute(task_context(RunningTask(try_number=1), store=store))
+        assert store.get(SEND_STATE_KEY)["state"] == "not_sent"
+    finally:
+        del os.environ["AIRFLOW_CONN_OPENSIGN_REFUSED"]
+
+
+def test_a_retry_after_a_try_whose_create_may_have_left_waits_then_sends_once(
+    opensign, quick_connection
+) -> None:
+    store = StateStore()
+    opensign.control.add_fault("503", path="/createdocument$", method="POST")  # not applied, but unknown
+    with pytest.raises(AmbiguousWriteError):
+        _send_operator().execute(task_context(RunningTask(try_number=1), store=store))
+    assert store.get(SEND_STATE_KEY)["state"] == "sending"
+    opensign.control.reset_requests()
+    result = _send_operator().execute(task_context(RunningTask(try_number=2), store=store))
+    assert _looks(opensign) >= 2  # looked through the landing wait before sending
+    assert [d["id"] for d in documents(opensign)] == [result["document_id"]]
+
+
+# -- idempotency_key: the same key never sends a second document, whichever run or task asks --------------
+
+
+def test_two_runs_with_the_same_idempotency_key_send_one_document(opensign, quick_connection) -> None:
+    before = credits_left(opensign)
+    key = "contract-42-2026-01-01"
+    scheduled = _send_operator(idempotency_key=key).execute(
+        task_context(RunningTask(run_id="scheduled__2026-01-01T00:00:00"), store=StateStore())
+    )
+    manual = _send_operator(idempotency_key=key).execute(
+        task_context(RunningTask(run_id="manual__2026-01-01T15:00:00"), store=StateStore())
+    )
+    assert manual["document_id"] == scheduled["document_id"] and manual["recovered"] is True
+    assert manual["marker"] == scheduled["marker"]
+    # Another task asking with that key finds it too; another key is another document.
+    other_task = _send_operator(idempotency_key=key, task_id="send_again").execute(
+        task_context(RunningTask(task_id="send_again"))
+    )
+    assert other_task["document_id"] == scheduled["document_id"]
+    tomorrow = _send_operator(idempotency_key="contract-42-2026-01-02").execute(task_context(RunningTask()))
+    assert tomorrow["document_id"] != scheduled["document_id"]
+    assert len(documents(opensign)) == 2 and credits_left(opensign) == before - 2
+
+
+def test_template_sends_take_an_idempotency_key_too(hook, opensign, quick_connection) -> None:
+    template = _nda(hook)
+
+    def run(run_id: str) -> dict:
+        operator = OpenSignSendTemplateOperator(
+            task_id="nda",
+            template_id=template,
+            signers=[{"role": "Counterparty", **ADA}],
+            idempotency_key="nda-ada",
+        )
+        return operator.execute(task_context(RunningTask(task_id="nda", run_id=run_id)))
+
+    first, second = run("scheduled__1"), run("manual__2")
+    assert first["document_id"] == second["document_id"] and second["recovered"]
+    assert len(documents(opensign)) == 1
+    assert "idempotency_key" in OpenSignSendTemplateOperator.template_fields
+    assert "idempotency_key" in OpenSignSendForSignatureOperator.template_fields
+
+
+@pytest.mark.parametrize("key", ["", "  ", 42])
+def test_an_empty_idempotency_key_is_refused_naming_the_field(opensign, quick_connection, key) -> None:
+    with pytest.raises(SignsConfigError, match="idempotency_key: .* is not a key"):
+        _send_operator(idempotency_key=key).execute(task_context(RunningTask()))
+    assert opensign.control.count(method="POST") == 0
