@@ -21,6 +21,7 @@ from signs_provider.optisigns.errors import UnknownScreensError
 from signs_provider.optisigns.hooks import PROVIDER_TAG, OptiSignsHook, screen_content
 from signs_provider.optisigns.links import LINK_XCOM_KEY
 from signs_provider.optisigns.operators import (
+    KEY_TAG_PREFIX,
     OptiSignsAssignContentOperator,
     OptiSignsCleanupAssetsOperator,
     OptiSignsGraphQLOperator,
@@ -28,6 +29,7 @@ from signs_provider.optisigns.operators import (
     OptiSignsSyncPlaylistOperator,
     OptiSignsUploadAssetOperator,
     OptiSignsUpsertWebsiteAssetOperator,
+    marker_tag,
     template_list,
 )
 from signs_provider.optisigns.outlets import screens_tag_asset
@@ -37,8 +39,9 @@ from tests.optisigns.conftest import mutations
 class _TaskInstance:
     """The one part of the runtime context the operators use."""
 
-    def __init__(self) -> None:
+    def __init__(self, run_id: str = "manual__1", map_index: int = -1) -> None:
         self.xcom: dict[str, object] = {}
+        self.dag_id, self.task_id, self.run_id, self.map_index = "dag", "task", run_id, map_index
 
     def xcom_push(self, key: str, value: object) -> None:
         self.xcom[key] = value
@@ -107,7 +110,12 @@ def test_upload_operator_uploads_tags_and_links(optisigns_env, context, png) -> 
     result = _run(op, context)
     assert result["name"] == "Menu.png" and result["status"] == "converting"
     asset = OptiSignsHook().get_asset(result["asset_id"])
-    assert asset["tags"] == [PROVIDER_TAG, "cafe", "airflow-dag-t_upload"]
+    assert asset["tags"] == [
+        PROVIDER_TAG,
+        "cafe",
+        "airflow-dag-t_upload",
+        marker_tag(KEY_TAG_PREFIX, "dag/task/manual__1/-1"),
+    ]
     assert context["ti"].xcom[LINK_XCOM_KEY] == f"https://app.optisigns.com/app/assets/{result['asset_id']}"
 
 

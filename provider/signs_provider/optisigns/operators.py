@@ -36,6 +36,23 @@ if TYPE_CHECKING:
 
     from signs_provider.optisigns.hooks import OptiSignsHook, PlaylistEntryLike
 
+#: Marker tags: a prefix, then a digest of the key (tags stay short, and the key may hold anything).
+KEY_TAG_PREFIX = "airflow-key-"
+
+
+def marker_tag(prefix: str, key: str) -> str:
+    """A tag standing for ``key``: ``prefix`` and 20 hex digits of its SHA-256."""
+    import hashlib
+
+    return prefix + hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+def task_instance_key(context: Context) -> str:
+    """The same for every try of one task instance, different for any other (run, map index)."""
+    ti = context["ti"]
+    return f"{ti.dag_id}/{ti.task_id}/{ti.run_id}/{getattr(ti, 'map_index', -1)}"
+
+
 __all__ = [
     "OptiSignsAssignContentOperator",
     "OptiSignsCleanupAssetsOperator",
@@ -120,8 +137,8 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
     Returns ``{"asset_id", "name", "status", "file_type"}``. Follow it with
     :class:`~signs_provider.optisigns.sensors.OptiSignsAssetReadySensor` (deferrable, and
     preferred), or set ``wait_until_ready`` to wait in this task. With ``wait_until_ready``, a
-    wait that times out fails the task, and a task retry uploads the file again: the first
-    asset is left behind (tagged, so :class:`OptiSignsCleanupAssetsOperator` removes it later).
+    wait that times out fails the task, and a task retry waits again for the same asset (it is
+    found by its ``idempotency_key`` tag, not uploaded again).
 
     :param source: a local path or object storage URL (``s3://bucket/menu.png``; templated), or an
         ``ObjectStoragePath``.
@@ -131,9 +148,22 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
     :param max_upload_bytes: refuse bigger files (default: the connection's limit, 1 GB).
     :param wait_until_ready: poll until OptiSigns has converted the file.
     :param ready_timeout: seconds to wait for that.
+    :param idempotency_key: the asset this task stands for (templated), e.g.
+        ``"menu-{{ ds }}"``: whichever run or task asks with the same key, the file is uploaded once
+        and the asset of that key is returned. Default: one key per task instance, so a retry of the
+        task (after a first try that uploaded, or whose answer was lost and landed) returns the
+        asset of the first try instead of uploading a second one. The key is kept on the asset as
+        a tag ``airflow-key-<digest>``.
     """
 
-    template_fields: Sequence[str] = ("source", "name", "tags", "folder", "optisigns_conn_id")
+    template_fields: Sequence[str] = (
+        "source",
+        "name",
+        "tags",
+        "folder",
+        "idempotency_key",
+        "optisigns_conn_id",
+    )
 
     def __init__(
         self,
@@ -146,9 +176,11 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
         wait_until_ready: bool = False,
         ready_timeout: float = 600,
         poll_interval: float = 5,
+        idempotency_key: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.idempotency_key = idempotency_key
         self.source = source
         self.name = name
         self.tags = tags
@@ -167,15 +199,51 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from signs_provider.optisigns.client.assets import asset_summary
 
-        asset = self.hook.upload_file(
-            self.source, name=self.name, tags=self._tags(self.tags), path=self.folder
-        )
+        # Everything that needs no request is checked before the look-up by key.
+        self.hook.client.uploads.check(self.source, name=self.name)
+        marker = marker_tag(KEY_TAG_PREFIX, self._key(context))
+        asset = self._asset_of(marker)
+        if asset is not None:
+            self.log.info(
+                "Asset %s already holds this upload (tag %s, from an earlier try or run): not uploading again.",
+                asset["_id"],
+                marker,
+            )
+        else:
+            asset = self.hook.upload_file(
+                self.source, name=self.name, tags=[*self._tags(self.tags), marker], path=self.folder
+            )
+            # Two tasks with one key at the same time: both uploaded; the younger asset is deleted.
+            asset = self.hook.client.graphql.keep_oldest(
+                asset, lambda: self._asset_of(marker), object_type="ASSET", what=f"the asset of tag {marker}"
+            )
         self._link(context, "asset", asset["_id"])
         if self.wait_until_ready:
             asset = self.hook.wait_for_asset_ready(
                 asset["_id"], timeout=self.ready_timeout, poll_interval=self.poll_interval
             )
         return asset_summary(asset)
+
+    def _key(self, context: Context) -> str:
+        if self.idempotency_key is None:
+            return task_instance_key(context)
+        key = str(self.idempotency_key).strip()
+        if not key:
+            from signs_provider.common.errors import SignsConfigError
+
+            raise SignsConfigError(
+                "idempotency_key: rendered empty. Give a non-empty key (e.g. 'menu-{{ ds }}'), or leave it "
+                "unset for one key per task instance."
+            )
+        return key
+
+    def _asset_of(self, marker: str) -> Any:
+        """The oldest asset carrying ``marker`` whose conversion did not fail, or ``None``."""
+        from signs_provider.optisigns.client._inputs import oldest
+        from signs_provider.optisigns.client.assets import asset_state
+
+        found = self.hook.list_assets(tags=[marker])
+        return oldest(a for a in found if marker in (a.get("tags") or []) and asset_state(a) != "failed")
 
 
 class OptiSignsUpsertWebsiteAssetOperator(_OptiSignsOperator):
@@ -292,7 +360,9 @@ class OptiSignsPushToScreensOperator(_ScreensOperator):
         super().__init__(**kwargs)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        result = self.hook.push_to_screens(**call_arguments(self, PUSH_TO_SCREENS_ARGUMENTS))
+        # once=True: a retry whose first try queued the push (or started the takeover) finds it on
+        # the screens and sends nothing, instead of queueing it twice or restarting the timer.
+        result = self.hook.client.delivery.push(**call_arguments(self, PUSH_TO_SCREENS_ARGUMENTS), once=True)
         self._content_link(context)
         return {key: result[key] for key in ("content_type", "content_id", "mode", "screen_ids")}
 

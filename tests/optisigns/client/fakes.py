@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from signs_provider.common.transport import Reply
+from signs_provider.common.transport import Reply, RetryPolicy
 from signs_provider.optisigns.client.graphql import GraphQLSession
 from signs_provider.optisigns.errors import OptiSignsApiErrors
 
@@ -34,14 +34,24 @@ class FakeResponse:
 class FakeTransport:
     """Sends nothing: ``answer(body)`` returns the reply, or raises to simulate a lost answer."""
 
+    #: Read by the GraphQL session's resend of a rate-limited mutation.
+    policy = RetryPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.02, max_elapsed=5)
+
     def __init__(self, answer: Callable[[dict[str, Any]], Any]) -> None:
         self.answer = answer
         self.sent: list[tuple[dict[str, Any], bool]] = []
 
-    def send(self, method: str, url: str, *, idempotent: bool, json: Any = None, **_: Any) -> Reply:
+    def send(
+        self, method: str, url: str, *, idempotent: bool, json: Any = None, check: bool = True, **_: Any
+    ) -> Reply:
         self.sent.append((json, idempotent))
-        reply = Reply(FakeResponse(self.answer(json)))  # type: ignore[arg-type]
-        OptiSignsApiErrors(conn_id="fake", url=url).raise_for(reply, attempts=1)
+        answer = self.answer(json)
+        status = 200
+        if isinstance(answer, tuple):  # (status, body)
+            status, answer = answer
+        reply = Reply(FakeResponse(answer, status))  # type: ignore[arg-type]
+        if check:
+            OptiSignsApiErrors(conn_id="fake", url=url).raise_for(reply, attempts=1)
         return reply
 
     def fields(self) -> list[str]:

@@ -120,12 +120,25 @@ def test_push_takeover_then_reverts(hook, emulator) -> None:
     assert showing(emulator, entrance["_id"]) == screen_content(entrance)
 
 
-def test_push_scheduled_is_not_retried_blindly(hook, emulator) -> None:
+def test_push_scheduled_with_a_lost_answer_is_found_on_the_screens_not_resent(hook, emulator) -> None:
     asset = hook.upsert_website_asset("Promo", "https://promo.example.com")["_id"]
     emulator.control.add_fault("lost_response", operation="pushToScreens")
+    result = hook.push_to_screens(
+        asset_id=asset, tags=["lobby"], mode="SCHEDULE", start_at="2031-01-01T09:00:00Z"
+    )
+    # The screens' queued pushes (scheduleGoLive) show it landed: sent once, not twice.
+    assert emulator.control.count(operation="pushToScreens") == 1
+    lobby = hook.list_screens(tags=["lobby"])
+    assert set(result["screen_ids"]) == {s["_id"] for s in lobby}
+    assert all(len(emulator.control.screen(s["_id"])["scheduleGoLive"]) == 1 for s in lobby)
+
+
+def test_push_scheduled_whose_answer_is_lost_and_never_lands_raises(hook, emulator) -> None:
     from signs_provider.common.errors import AmbiguousWriteError
 
-    with pytest.raises(AmbiguousWriteError):
+    asset = hook.upsert_website_asset("Promo", "https://promo.example.com")["_id"]
+    emulator.control.add_fault("502", operation="pushToScreens")
+    with pytest.raises(AmbiguousWriteError, match="not sent again"):
         hook.push_to_screens(asset_id=asset, tags=["lobby"], mode="SCHEDULE", start_at="2031-01-01T09:00:00Z")
     assert emulator.control.count(operation="pushToScreens") == 1
 

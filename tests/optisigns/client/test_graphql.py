@@ -62,26 +62,39 @@ def test_create_once_uses_what_a_lost_create_made() -> None:
     assert found == {"_id": "landed"} and len(calls) == 1
 
 
-def test_create_once_resends_after_a_drop_but_not_after_a_timeout() -> None:
-    answers = iter([_lost(timed_out=False), {"data": {"make": {"_id": "second"}}}])
+def test_create_once_never_resends_after_a_drop_nor_after_a_timeout() -> None:
+    # A drop after the request left is as ambiguous as a timeout: a gateway may have passed it on.
+    for timed_out in (False, True):
 
-    def answer(body):
-        value = next(answers)
-        if isinstance(value, Exception):
-            raise value
-        return value
+        def lost(body, timed_out=timed_out):
+            raise _lost(timed_out=timed_out)
 
-    transport = FakeTransport(answer)
-    assert session(transport).create_once(CREATE, {}, look=lambda: None, what="thing") == {"_id": "second"}
-    assert len(transport.sent) == 2
+        transport = FakeTransport(lost)
+        with pytest.raises(AmbiguousWriteError, match="not sent again") as info:
+            session(transport, landing_wait=0.05).create_once(CREATE, {}, look=lambda: None, what="thing")
+        assert info.value.timed_out is timed_out and len(transport.sent) == 1
 
-    def timed_out(body):
-        raise _lost(timed_out=True)
 
-    transport = FakeTransport(timed_out)
-    with pytest.raises(AmbiguousWriteError, match="not sent again") as info:
-        session(transport, landing_wait=0.05).create_once(CREATE, {}, look=lambda: None, what="thing")
-    assert info.value.timed_out and len(transport.sent) == 1
+def test_a_rate_limited_mutation_is_sent_again_and_other_failures_are_not() -> None:
+    from signs_provider.common.errors import SignsApiError
+
+    limited = {"errors": [{"message": "Too many requests", "extensions": {"response": {"statusCode": 429}}}]}
+    answers = iter(
+        [(429, {"errors": [{"message": "slow down"}]}), limited, {"data": {"make": {"_id": "new"}}}]
+    )
+    transport = FakeTransport(lambda body: next(answers))
+    assert session(transport).send(CREATE, {"payload": {}}) == {"_id": "new"}
+    assert len(transport.sent) == 3
+    # A 429 means not applied; a 500 may mean applied: sent once.
+    transport = FakeTransport(lambda body: (500, "<html>oops</html>"))
+    with pytest.raises(SignsApiError, match="HTTP 500"):
+        session(transport).send(CREATE, {"payload": {}})
+    assert len(transport.sent) == 1
+    # Rate limited for ever: the policy's attempts bound it.
+    transport = FakeTransport(lambda body: (429, {"errors": [{"message": "slow down"}]}))
+    with pytest.raises(SignsApiError, match="slow down"):
+        session(transport).send(CREATE, {"payload": {}})
+    assert len(transport.sent) == FakeTransport.policy.max_attempts
 
 
 def test_list_drops_empty_filters_and_walks_pages() -> None:

@@ -27,6 +27,23 @@ def required(value: Any, *, field: str) -> str:
     return text
 
 
+#: The longest name the provider sends for an asset, playlist or schedule. OptiSigns documents no
+#: limit; 255 characters is far beyond any name shown in its app and stops a runaway template (a
+#: whole file rendered into ``name``) before it is sent. [INFERRED]
+MAX_NAME_LENGTH = 255
+
+
+def name_text(value: Any, *, field: str = "name") -> str:
+    """A non-empty name of at most :data:`MAX_NAME_LENGTH` characters, checked before any request."""
+    text = required(value, field=field)
+    if len(text) > MAX_NAME_LENGTH:
+        raise SignsConfigError(
+            f"{field}: {len(text)} characters, over the limit of {MAX_NAME_LENGTH}. "
+            f"Use a shorter name (it starts {text[:40]!r})."
+        )
+    return text
+
+
 def str_list(values: Iterable[str] | str | None, *, field: str) -> list[str]:
     """A list of non-empty strings; a lone string is one item (not its characters)."""
     if values is None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from signs_provider.common.errors import SignsConfigError
 from signs_provider.optisigns.client._inputs import (
     merge_tags,
+    name_text,
     oldest,
     required,
     str_list,
@@ -124,7 +125,7 @@ class Assets:
         A re-run updates the same asset instead of adding another one. When several website
         assets share the name, the oldest is updated.
         """
-        name = required(name, field="name")
+        name = name_text(name)
         url = web_url(url)
         all_tags = with_provider_tag(tags)
         existing = self._find_website(name)
@@ -143,7 +144,12 @@ class Assets:
             payload["_id"] = existing["_id"]
             payload["tags"] = merge_tags(existing.get("tags"), all_tags)
             return self.graphql.send(UPDATE_ASSET, {"payload": payload})  # type: ignore[no-any-return]
-        return self.create(payload, look=lambda: self._find_website(name), what=f"website asset {name!r}")
+        what = f"website asset {name!r}"
+        created = self.create(payload, look=lambda: self._find_website(name), what=what)
+        # Concurrent upserts of one name converge on the oldest asset (the younger is deleted).
+        return self.graphql.keep_oldest(  # type: ignore[no-any-return]
+            created, lambda: self._find_website(name), object_type="ASSET", what=what
+        )
 
     def _find_website(self, name: str) -> AssetInfo | None:
         return oldest(a for a in self.list(name=name) if (a.get("type") == "web" or a.get("webLink")))  # type: ignore[no-any-return]

@@ -6,11 +6,13 @@ tags (one listing) before anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from signs_provider.common.errors import SignsConfigError
+from signs_provider.common.recovery import send_once
 from signs_provider.optisigns.client._inputs import (
     CONTENT_ID_FIELD,
     PUSH_TIME_SUFFIX,
@@ -19,7 +21,7 @@ from signs_provider.optisigns.client._inputs import (
     str_list,
     zone,
 )
-from signs_provider.optisigns.client.graphql import Mutation
+from signs_provider.optisigns.client.graphql import Mutation, list_query
 
 if TYPE_CHECKING:
     from signs_provider.optisigns.client.graphql import GraphQLSession
@@ -29,6 +31,16 @@ if TYPE_CHECKING:
 _PUSH_TO_SCREENS = (
     "mutation PushToScreens($force: Boolean, $payload: PushToScreensInput!, $teamId: String) {\n"
     "  pushToScreens(force: $force, payload: $payload, teamId: $teamId)\n}"
+)
+log = logging.getLogger(__name__)
+
+#: What a screen has queued (``scheduleGoLive``: scheduled pushes not started yet) and the takeover it
+#: shows (``temporarily``): the fields the official SDK lists on a device; their inner shape is
+#: [INFERRED] from the SDK (``currentType``, ``current*Id``, ``scheduleTime``; ``until``).
+PUSHES_QUERY = list_query(
+    "devices",
+    "QueryDeviceInput",
+    "_id currentType currentAssetId currentPlaylistId currentScheduleId scheduleGoLive temporarily",
 )
 #: Pushing the same content now again leaves the screens as they are: safe to retry.
 PUSH_NOW = Mutation(_PUSH_TO_SCREENS, "pushToScreens", idempotent=True)
@@ -97,6 +109,7 @@ class Delivery:
         local_timezone: str = "UTC",
         takeover_minutes: float | None = None,
         force: bool | None = None,
+        once: bool = False,
     ) -> dict[str, Any]:
         """Push content to screens with one ``pushToScreens`` call, whatever the number of screens.
 
@@ -115,6 +128,15 @@ class Delivery:
             an offset or ``Z``) is converted to ``local_timezone`` first.
         :param expire_at: like ``start_at``.
         :param local_timezone: the screens' IANA time zone, e.g. ``"Europe/Berlin"`` (checked).
+        :param once: for ``SCHEDULE`` and ``TEMPORARILY``: first read the screens, and send nothing
+            if every target already holds this push (a retry of a task whose first try sent it).
+
+        A ``SCHEDULE`` or ``TEMPORARILY`` push is sent once: sent twice, a scheduled change is
+        queued twice and a takeover restarts its timer. When its answer is lost, the target screens
+        are read (their queued pushes and takeover, see :meth:`pushed`) for up to the landing wait:
+        found, it is done; not found, :class:`~signs_provider.common.errors.AmbiguousWriteError`
+        (not sent again). With ``tag_rules`` the screens are not known here and cannot be read.
+
         :return: ``{"content_type", "content_id", "mode", "screen_ids", "result"}``: ``screen_ids``
             are those the API reports reached, else those resolved here; ``result`` is the API's answer.
         """
@@ -149,7 +171,26 @@ class Delivery:
             payload["tags"] = tag_list
         if rules:
             payload["tagRules"] = rules
-        result = self.graphql.send(operation, {"payload": payload, "force": force})
+        variables = {"payload": payload, "force": force}
+        targets = [s["_id"] for s in screens]
+        if operation.idempotent or rules:
+            # A push NOW is safe to repeat; with tag rules the screens are unknown here, so a lost
+            # answer cannot be looked for (the transport raises AmbiguousWriteError).
+            result = self.graphql.send(operation, variables)
+        else:
+            what = f"{mode} push of {kind} {content_id}"
+            if once and self.pushed(targets, payload):
+                log.info("%s: the screens already hold it (an earlier try sent it); not sent again.", what)
+                result = {"deviceIds": targets, "already": True}
+            else:
+                result = send_once(
+                    lambda: self.graphql.send(operation, variables),
+                    lambda: {"deviceIds": targets, "found": True} if self.pushed(targets, payload) else None,
+                    what=what,
+                    wait=self.graphql.landing_wait,
+                    interval=self.graphql.look_interval,
+                    attempts=1,
+                )
         reached = result.get("deviceIds") if isinstance(result, dict) else None
         return {
             "content_type": kind,
@@ -159,8 +200,57 @@ class Delivery:
             "result": result,
         }
 
+    def pushed(self, screen_ids: list[str], payload: Mapping[str, Any]) -> bool:
+        """Whether every screen of ``screen_ids`` holds the scheduled push or takeover ``payload``."""
+        if not screen_ids:
+            return False
+        devices = {d["_id"]: d for d in self.graphql.list(PUSHES_QUERY, {})}
+        return all(holds(devices.get(screen_id) or {}, payload) for screen_id in screen_ids)
+
 
 # -- pure logic --------------------------------------------------------------------------------------
+
+
+def holds(device: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    """Whether a device (with ``scheduleGoLive`` and ``temporarily``) holds the push ``payload``.
+
+    A takeover: the device shows it now. A scheduled push: one of its queued pushes has the same
+    content and start time (compared as instants: the push is sent as wall-clock time in its
+    zone, the API may answer in UTC). [INFERRED] shapes, see :data:`PUSHES_QUERY`.
+    """
+    kind = payload["currentType"]
+    field = CONTENT_ID_FIELD[kind]
+
+    def same_content(entry: Any) -> bool:
+        return (
+            isinstance(entry, Mapping)
+            and entry.get("currentType") == kind
+            and entry.get(field) == payload[field]
+        )
+
+    if payload["type"] == "TEMPORARILY":
+        return same_content(device.get("temporarily"))
+    data = payload.get("scheduleData") or {}
+    start = _instant(data.get("scheduleTime"), data.get("localTimezone"))
+    queued = device.get("scheduleGoLive") or []
+    return any(
+        same_content(entry) and _instant(entry.get("scheduleTime"), data.get("localTimezone")) == start
+        for entry in (queued if isinstance(queued, list) else [queued])
+    )
+
+
+def _instant(value: Any, zone_name: Any) -> datetime | None:
+    """An API time as an aware instant; a time without offset is read in ``zone_name``."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone(zone_name, field="local_timezone") if zone_name else timezone.utc)
+    return parsed.astimezone(timezone.utc)
 
 
 def schedule_data(

@@ -12,13 +12,16 @@ team and the landing wait.
 from __future__ import annotations
 
 import builtins
+import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from signs_provider.common.errors import SignsApiError, SignsConfigError
 from signs_provider.common.recovery import send_once
+from signs_provider.common.transport import parse_retry_after
 from signs_provider.optisigns.client._inputs import merge_tags, with_provider_tag
 
 if TYPE_CHECKING:
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
 # whitespace may come first; an anonymous "{ ... }" is a query.
 _OPERATION_TYPE = re.compile(r"^(?:\s|#[^\n]*\n|,)*(query|mutation|subscription|\{)")
 _DECLARES_TEAM_ID = re.compile(r"\$teamId\s*:")
+
+log = logging.getLogger(__name__)
 
 
 def operation_type(document: str) -> str:
@@ -136,11 +141,52 @@ class GraphQLSession:
     def execute(
         self, document: str, variables: Mapping[str, Any] | None = None, *, idempotent: bool
     ) -> dict[str, Any]:
-        """Run one GraphQL document and return its ``data`` (the body is decoded once)."""
-        reply = self.transport.send(
-            "POST", self.url, idempotent=idempotent, json=self.body(document, variables)
-        )
+        """Run one GraphQL document and return its ``data`` (the body is decoded once).
+
+        A mutation that is not idempotent is still sent again after a rate limit (429, as HTTP
+        status or inside an HTTP 200): see :meth:`_send_mutation`.
+        """
+        body = self.body(document, variables)
+        if idempotent:
+            reply = self.transport.send("POST", self.url, idempotent=True, json=body)
+        else:
+            reply = self._send_mutation(body)
         return self._data(reply)
+
+    def _send_mutation(self, body: dict[str, Any]) -> Reply:
+        """Send a non-idempotent mutation; resend it only after a 429, honouring ``Retry-After``.
+
+        OptiSigns answers 429 before it runs an operation, so a rate-limited mutation was not applied
+        and is safe to send again ([INFERRED]: the rate limiter sits in front of the API, as its
+        ``Retry-After`` suggests). The shared transport resends only idempotent requests, so this
+        one decision about OptiSigns' 429 is made here, under the same retry policy. Every other
+        failure is raised at once (a lost answer is settled by the caller, by looking).
+        """
+        transport = self.transport
+        policy = transport.policy
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            reply = transport.send("POST", self.url, idempotent=False, json=body, check=False)
+            if self.errors.retry_status(reply) != 429:
+                self.errors.raise_for(reply, attempts=attempt)
+                return reply
+            wait = parse_retry_after(reply.headers.get("Retry-After"))
+            if wait is None:
+                wait = policy.backoff(attempt)
+            if attempt >= policy.max_attempts or time.monotonic() - started + wait > policy.max_elapsed:
+                self.errors.raise_for(reply, attempts=attempt)
+                return reply  # pragma: no cover - raise_for raises for a 429
+            log.warning(
+                "POST %s: rate limited (429) on attempt %d of %d; the mutation was not applied, "
+                "sending it again in %.1fs",
+                self.url,
+                attempt,
+                policy.max_attempts,
+                wait,
+            )
+            time.sleep(wait)
 
     async def aexecute(self, document: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Run a query without blocking the event loop (triggers only read)."""
@@ -237,13 +283,14 @@ class GraphQLSession:
         look: Callable[[], Any],
         what: str,
     ) -> Any:
-        """Send a creating mutation once; when its outcome is unknown, look for the object first.
+        """Send a creating mutation once; when its outcome is unknown, look for the object.
 
-        A create is never retried blindly: after a lost answer, ``look`` searches for what the first
-        request may have made (by name, tag or upload id), for up to the landing wait. Found: it is
-        used. Not found after a dropped connection: sent a second (and last) time. Not found after
-        a timeout: the server may still be working on it, so
-        :class:`~signs_provider.common.errors.AmbiguousWriteError` is raised instead.
+        A create is never sent twice: after a lost answer (a timeout, a dropped connection, a
+        gateway error, an unreadable answer), ``look`` searches for what the request may have made
+        (by name, tag or upload id), for up to the landing wait. Found: it is used. Not found:
+        :class:`~signs_provider.common.errors.AmbiguousWriteError` is raised, because a gateway
+        may have passed the request on and the backend may still apply it later; a retry of the
+        call (or of the task) looks again first and creates it only if it is still missing.
         """
         return send_once(
             lambda: self.send(operation, variables),
@@ -251,7 +298,7 @@ class GraphQLSession:
             what=f"creating {what}",
             wait=self.landing_wait,
             interval=self.look_interval,
-            attempts=2,
+            attempts=1,
             resend_after_timeout=False,
         )
 
@@ -265,20 +312,47 @@ class GraphQLSession:
         create: Operation,
         update: Operation,
         what: str,
+        object_type: str,
     ) -> Any:
-        """Create a named object (tags include the provider's), or merge tags and set the folder of the one found."""
+        """Create a named object (tags include the provider's), or merge tags and set the folder of the one found.
+
+        Concurrent upserts of one name converge on one object: after a create, the name is looked
+        up again and, if an older object of that name exists (another caller created it meanwhile),
+        the one just created is deleted and the oldest is used (see :meth:`keep_oldest`).
+        """
         all_tags = with_provider_tag(tags)
         existing = find()
         payload: dict[str, Any] = {"name": name, "tags": all_tags}
         if path is not None:
             payload["path"] = path
-        if existing:
-            merged = merge_tags(existing.get("tags"), all_tags)
-            if merged == list(existing.get("tags") or []) and (path is None or path == existing.get("path")):
-                return existing
-            payload.update(_id=existing["_id"], tags=merged)
-            return self.send(update, {"payload": payload})
-        return self.create_once(create, {"payload": payload}, look=find, what=what)
+        if not existing:
+            created = self.create_once(create, {"payload": payload}, look=find, what=what)
+            existing = self.keep_oldest(created, find, object_type=object_type, what=what)
+            if existing is created:
+                return created
+        merged = merge_tags(existing.get("tags"), all_tags)
+        if merged == list(existing.get("tags") or []) and (path is None or path == existing.get("path")):
+            return existing
+        payload.update(_id=existing["_id"], tags=merged)
+        return self.send(update, {"payload": payload})
+
+    def keep_oldest(self, created: Any, find: Callable[[], Any], *, object_type: str, what: str) -> Any:
+        """``created``, or the oldest object ``find`` returns if that is another one (``created`` is then deleted).
+
+        Two callers that check, then create, at the same time both create: each then finds the
+        oldest of the name, and the younger one deletes its own. Both end up with the same object.
+        """
+        oldest = find()
+        if not oldest or oldest.get("_id") == created.get("_id"):
+            return created
+        log.warning(
+            "%s was created concurrently by another caller (%s); deleting the newer %s and using the oldest",
+            what,
+            oldest.get("_id"),
+            created.get("_id"),
+        )
+        self.delete_objects([created["_id"]], object_type)
+        return oldest
 
     def delete_objects(self, ids: builtins.list[str], object_type: str) -> None:
         """Delete objects of one type (``ASSET``, ``PLAYLIST``, ...) in one call."""

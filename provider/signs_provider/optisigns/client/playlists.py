@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from signs_provider.common.errors import AmbiguousWriteError, SignsApiError, SignsConfigError
 from signs_provider.common.recovery import is_ambiguous, settle
-from signs_provider.optisigns.client._inputs import oldest, positions, required, str_list
+from signs_provider.optisigns.client._inputs import name_text, oldest, positions, required, str_list
 from signs_provider.optisigns.client.graphql import Mutation, list_query
 from signs_provider.optisigns.client.types import PlaylistEntry
 from signs_provider.optisigns.errors import OptiSignsNotFoundError
@@ -89,7 +89,7 @@ class Playlists:
 
     def upsert(self, name: str, *, tags: Iterable[str] = (), path: str | None = None) -> PlaylistInfo:
         """Create the playlist ``name``, or update the tags and folder of the one that exists."""
-        name = required(name, field="name")
+        name = name_text(name)
         return self.graphql.upsert_named(  # type: ignore[no-any-return]
             name,
             tags,
@@ -98,6 +98,7 @@ class Playlists:
             create=CREATE_PLAYLIST,
             update=UPDATE_PLAYLIST,
             what=f"playlist {name!r}",
+            object_type="PLAYLIST",
         )
 
     def delete(self, playlist_ids: Iterable[str]) -> builtins.list[str]:
@@ -252,9 +253,11 @@ class Playlists:
         """Send a position-addressed change once; when its answer is lost, read the playlist to see what happened.
 
         The playlist is read until it changes or the landing wait is over (:func:`settle`). Changed
-        as expected: done. Unchanged after a dropped connection: sent again (once). Unchanged after
-        a timeout: the server may still apply it, so :class:`AmbiguousWriteError` is raised rather
-        than risk applying the change twice. Changed otherwise: an error names what it holds now.
+        as expected: done. Unchanged: :class:`AmbiguousWriteError`, whatever the failure (a timeout,
+        a dropped connection, a gateway error): a gateway may have passed the request on, and a
+        position-addressed change applied twice adds twice or removes a wanted item. It is never
+        resent without reading the playlist again: :meth:`set_items` (or a retry of the task)
+        re-plans from the playlist as it is then. Changed otherwise: an error names what it holds now.
         """
         try:
             send()
@@ -274,23 +277,17 @@ class Playlists:
         if now == expected:
             return
         timed_out = isinstance(failure, AmbiguousWriteError) and failure.timed_out
-        if now == before and timed_out:
+        if now == before:
             raise AmbiguousWriteError(
-                f"The request to {what} playlist {playlist_id} timed out and had not applied "
-                f"{self.graphql.landing_wait:.0f}s later. OptiSigns may still apply it, so it was not sent "
-                "again: check the playlist, then use set_playlist_items.",
+                f"The request to {what} playlist {playlist_id} got no answer ({failure}) and had not "
+                f"applied {self.graphql.landing_wait:.0f}s later. OptiSigns may still apply it, so it was "
+                "not sent again (a position-addressed change applied twice would add or remove twice): "
+                "check the playlist, then use set_playlist_items, which re-reads it and sends only the "
+                "difference.",
                 method=getattr(failure, "method", "POST"),
                 url=getattr(failure, "url", self.graphql.url),
-                timed_out=True,
+                timed_out=timed_out,
             ) from failure
-        if now == before:
-            log.warning(
-                "The request to %s playlist %s was lost before it applied; sending it again.",
-                what,
-                playlist_id,
-            )
-            send()
-            return
         raise SignsApiError(
             f"Could not {what} playlist {playlist_id}: the answer was lost and the playlist changed "
             f"in another way meanwhile (now {now}). Check it, then use set_playlist_items."

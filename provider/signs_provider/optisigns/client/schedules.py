@@ -12,6 +12,7 @@ from signs_provider.optisigns.client._inputs import (
     SCHEDULE_TIME_SUFFIX,
     api_time,
     content,
+    name_text,
     oldest,
     required,
     zone,
@@ -65,7 +66,7 @@ class Schedules:
 
     def upsert(self, name: str, *, tags: Iterable[str] = (), path: str | None = None) -> dict[str, Any]:
         """Create the schedule ``name``, or return the one that exists (tags merged; the oldest if several)."""
-        name = required(name, field="name")
+        name = name_text(name)
         return self.graphql.upsert_named(  # type: ignore[no-any-return]
             name,
             tags,
@@ -74,6 +75,7 @@ class Schedules:
             create=CREATE_SCHEDULE,
             update=UPDATE_SCHEDULE,
             what=f"schedule {name!r}",
+            object_type="SCHEDULE",
         )
 
     def list_items(self, schedule_id: str) -> builtins.list[dict[str, Any]]:

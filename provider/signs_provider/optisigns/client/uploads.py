@@ -13,7 +13,8 @@ from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any
 
 from signs_provider.common.errors import SignsApiError, SignsConfigError
-from signs_provider.optisigns.client._inputs import with_provider_tag
+from signs_provider.common.transport import require_secure_url
+from signs_provider.optisigns.client._inputs import MAX_NAME_LENGTH, name_text, with_provider_tag
 from signs_provider.optisigns.client.graphql import Query
 
 if TYPE_CHECKING:
@@ -100,12 +101,7 @@ class Uploads:
         :param path: the OptiSigns folder, e.g. ``"/Lobby"``; ``None`` is the top folder.
         :return: the new asset; wait for it with :meth:`Assets.wait_for_ready <signs_provider.optisigns.client.assets.Assets.wait_for_ready>`.
         """
-        upload = UploadFile.inspect(source, filename=filename, max_bytes=self.max_bytes)
-        asset_name = (name or upload.filename).strip()
-        extension = PurePath(upload.filename).suffix
-        if not asset_name.lower().endswith(extension.lower()):
-            # OptiSigns names a file asset with its extension; adding it here keeps look-ups by name exact.
-            asset_name += extension
+        upload, asset_name = self.check(source, name=name, filename=filename)
         all_tags = with_provider_tag(tags)
         params, signature = self.options()
         assembly = self._post(upload, params=params, signature=signature)
@@ -131,6 +127,25 @@ class Uploads:
         asset = self.assets.create(payload, look=look, what=f"asset {asset_name!r}")
         log.info("Uploaded %s (%d bytes) as asset %s.", upload.filename, upload.size, asset.get("_id"))
         return asset
+
+    def check(
+        self, source: UploadSource, *, name: str | None = None, filename: str | None = None
+    ) -> tuple[UploadFile, str]:
+        """Every check of :meth:`upload_file` that needs no request: the file, the name, the upload address.
+
+        :return: the checked file, and the asset's name (with the file's extension).
+        """
+        upload = UploadFile.inspect(source, filename=filename, max_bytes=self.max_bytes)
+        asset_name = name_text(name, field="name") if name is not None else upload.filename.strip()
+        extension = PurePath(upload.filename).suffix
+        if not asset_name.lower().endswith(extension.lower()):
+            # OptiSigns names a file asset with its extension; adding it here keeps look-ups by name exact.
+            asset_name += extension
+        if len(asset_name) > MAX_NAME_LENGTH:
+            name_text(asset_name, field="name" if name is not None else "filename")
+        # The upload service gets the file: its address is checked before the first request.
+        require_secure_url(self.url, field="upload_url")
+        return upload, asset_name
 
     def _post(self, upload: UploadFile, *, params: str, signature: str) -> dict[str, Any]:
         """POST the file to the upload service, streamed; the API key is not sent there."""
