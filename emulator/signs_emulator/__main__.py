@@ -172,9 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"Signer autopilot: documents are signed {args.autopilot_seconds:g}s after they are sent.",
             flush=True,
         )
-    print(banner(base_url), flush=True)
     if pessimistic:
         print("OptiSigns schema: pessimistic (weakly evidenced names removed; see --weak-names).", flush=True)
+    print(banner(base_url), flush=True)
     for rule in faults:
         print(f"Fault armed: {rule.to_dict()}", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=1))

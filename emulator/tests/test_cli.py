@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
 from signs_emulator.__main__ import main
@@ -82,6 +83,31 @@ def test_cli_autopilot_lets_signers_act_by_themselves() -> None:
         assert any(line.startswith("Signer autopilot") for line in lines)
         pilot = requests.get(f"{url}/_emulator/opensign/live/autopilot", timeout=5).json()
         assert pilot["action"] == "sign" and pilot["after_seconds"] == 0.5
+    finally:
+        assert _stop(process) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        pytest.param(("--pessimistic",), {}, id="option"),
+        pytest.param((), {"SIGNS_EMULATOR_PESSIMISTIC": "1"}, id="env"),
+    ],
+)
+def test_cli_serves_the_pessimistic_schema_on_request(args: tuple[str, ...], env: dict[str, str]) -> None:
+    process, url, lines = _start(*args, env=env)
+    try:
+        assert any(line.startswith("OptiSigns schema: pessimistic") for line in lines)
+        response = requests.post(
+            f"{url}/optisigns/graphql",
+            json={"query": '{ getFileUploadOptions(teamId: "1") }'},
+            headers={"Authorization": "Bearer optisigns-demo-key"},
+            timeout=5,
+        )
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["message"] == (
+            'Unknown argument "teamId" on field "Query.getFileUploadOptions".'
+        )
     finally:
         assert _stop(process) == 0
 

@@ -233,3 +233,34 @@ def test_an_emulator_can_start_pessimistic() -> None:
         response = post(emu, "{ me { _id } }")
         assert response.status_code == 400
         assert response.json()["errors"][0]["message"] == 'Cannot query field "me" on type "Query".'
+
+
+# -- the pytest plugin -----------------------------------------------------------------------------------------------
+class _Config:
+    def __init__(self, option: bool) -> None:
+        self.option = option
+
+    def getoption(self, name: str, default: object = None) -> object:
+        assert name == "--signs-emulator-pessimistic"
+        return self.option
+
+
+def test_the_plugin_reads_its_option_and_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from signs_emulator.pytest_plugin import session_pessimistic
+
+    monkeypatch.delenv("SIGNS_EMULATOR_PESSIMISTIC", raising=False)
+    assert not session_pessimistic(_Config(False))  # type: ignore[arg-type]
+    assert session_pessimistic(_Config(True))  # type: ignore[arg-type]
+    monkeypatch.setenv("SIGNS_EMULATOR_PESSIMISTIC", "1")
+    assert session_pessimistic(_Config(False))  # type: ignore[arg-type]
+    monkeypatch.setenv("SIGNS_EMULATOR_PESSIMISTIC", "0")
+    assert not session_pessimistic(_Config(False))  # type: ignore[arg-type]
+
+
+def test_without_the_marker_a_test_gets_the_mode_of_the_run(
+    emulator: Emulator, request: pytest.FixtureRequest
+) -> None:
+    from signs_emulator.pytest_plugin import session_pessimistic
+
+    assert emulator.pessimistic == session_pessimistic(request.config)
+    assert emulator.runtime.optisigns.pessimistic == emulator.pessimistic

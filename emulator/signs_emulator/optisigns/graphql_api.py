@@ -484,6 +484,8 @@ async def graphql_endpoint(request: Request, service: OptiSigns, state: State) -
     assert isinstance(result, ExecutionResult)
     if result.data is None and result.errors and all(e.path is None for e in result.errors):
         # Variables that do not match their declared types, or no such operation: a request error.
+        # [INFERRED] HTTP 400 and BAD_USER_INPUT as Apollo Server 3 and 5 answer (4 answers 200 unless
+        # status400ForVariableCoercionErrors is set); no trace of the real API shows which.
         body = {"errors": [_request_error(e, "BAD_USER_INPUT") for e in result.errors]}
         return JSONResponse(body, status_code=VALIDATION_ERROR_STATUS)
     answer: dict[str, Any] = {"data": result.data}
