@@ -59,6 +59,26 @@ def test_every_trusted_document_validates(document, pessimistic: bool) -> None:
     assert errors == [], [e.message for e in errors]
 
 
+def _trusted_with_variables() -> list[object]:
+    if not corpus_available():
+        return []
+    return [pytest.param(d, id=d.id) for d in corpus_documents() if d.trusted and d.variables]
+
+
+@pytest.mark.parametrize("pessimistic", MODES)
+@pytest.mark.parametrize("document", _trusted_with_variables())
+def test_the_variables_a_trusted_source_sends_are_accepted(document, pessimistic: bool) -> None:
+    """Validation does not look at variables: their input fields and enum values are checked by coercion."""
+    from graphql import OperationDefinitionNode
+    from graphql.execution.values import get_variable_values
+
+    schema = build_optisigns_schema(pessimistic)
+    [operation] = [d for d in parse(document.text).definitions if isinstance(d, OperationDefinitionNode)]
+    for values in document.variables:
+        result = get_variable_values(schema, operation.variable_definitions, values)
+        assert not isinstance(result, list), [e.message for e in result]
+
+
 @pytest.mark.parametrize("pessimistic", MODES)
 @pytest.mark.parametrize("text", _negative())
 def test_every_document_the_real_api_refused_fails(text: str, pessimistic: bool) -> None:
@@ -186,6 +206,23 @@ def test_pessimistic_mode_refuses_a_weak_field_and_input_field(emulator: Emulato
     assert message == 'Cannot query field "scheduleId" on type "ScheduleItem".'
     message = _validation_error(emulator, 'query { assets(query: {_id: "x"}) { page { edges { cursor } } } }')
     assert message == 'Field "_id" is not defined by type "QueryAssetInput".'
+
+
+@pytest.mark.signs_emulator_pessimistic
+def test_pessimistic_mode_refuses_a_weak_input_field_in_a_variable(emulator: Emulator) -> None:
+    response = post(
+        emulator,
+        "mutation($p: PlaylistInput!) { savePlaylist(payload: $p) { _id } }",
+        {"p": {"name": "Lobby", "path": "/signs"}},
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert error["message"].startswith('Variable "$p" got invalid value ')
+    assert error["message"].endswith('; Field "path" is not defined by type "PlaylistInput".')
+    assert data(
+        emulator, "mutation($p: PlaylistInput!) { savePlaylist(payload: $p) { _id } }", {"p": {"name": "L"}}
+    )
 
 
 @pytest.mark.signs_emulator_pessimistic

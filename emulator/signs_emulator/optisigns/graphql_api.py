@@ -64,9 +64,24 @@ _UNKNOWN_INPUT_FIELD = re.compile(
 )
 
 
+# ... and in a variable: 'Variable "$p" got invalid value {...}; Field "x" is not defined by type "T".'
+_VARIABLE_UNKNOWN_FIELD = re.compile(
+    r'^Variable "(\$\w+)" has invalid value: Expected value of type "([^"]+)" not to include unknown field '
+    r'"([^"]+)", found: (.*)\.$',
+    re.S,
+)
+
+
 def graphql_js_message(message: str) -> str:
     """A graphql-core message in graphql-js 16's words (``Cannot query field "x" on type "Y".``)."""
     message = _QUOTED.sub(r'"\1"', message)
+    message = _VARIABLE_UNKNOWN_FIELD.sub(
+        lambda m: (
+            f'Variable "{m.group(1)}" got invalid value {m.group(4)}; '
+            f'Field "{m.group(3)}" is not defined by type "{m.group(2)}".'
+        ),
+        message,
+    )
     return _UNKNOWN_INPUT_FIELD.sub(
         lambda m: f'Field "{m.group(2)}" is not defined by type "{m.group(1)}".{m.group(3) or ""}', message
     )
