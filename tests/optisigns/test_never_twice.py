@@ -148,6 +148,23 @@ def test_set_playlist_items_after_a_late_dropped_removal_loses_nothing(optisigns
     assert [i for i, _ in playlist_items(hook, playlist)] == wanted
 
 
+def test_remove_playlist_items_after_a_late_dropped_removal_takes_nothing_else(optisigns_env) -> None:
+    # The lost write: "remove position 1" resent, then the late original removes position 1
+    # again, and a3 disappears after the call returned.
+    hook = timeout_hook()
+    a1, a2, a3, a4 = (hook.upsert_website_asset(f"a{n}", f"https://a{n}.example.com")["_id"] for n in "1234")
+    playlist = hook.upsert_playlist("Removals")["_id"]
+    hook.set_playlist_items(playlist, [a1, a2, a3, a4])
+    late_drop(optisigns_env, "removePlaylistItems", 3.5)
+    started = time.monotonic()
+    with pytest.raises(AmbiguousWriteError, match="not sent again"):
+        hook.remove_playlist_items(playlist, [1])
+    # Waiting (not asserting on time): past the moment the late removal lands.
+    time.sleep(max(0.0, 3.5 + 1.5 - (time.monotonic() - started)))
+    assert [i for i, _ in playlist_items(hook, playlist)] == [a1, a3, a4]
+    assert optisigns_env.control.count(operation="removePlaylistItems") == 1
+
+
 # -- concurrent upserts of one name -----------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from signs_provider.optisigns.client._inputs import (
     zone,
 )
 from signs_provider.optisigns.client.graphql import Mutation, list_query
+from signs_provider.optisigns.errors import OptiSignsGraphQLError
 
 if TYPE_CHECKING:
     from signs_provider.optisigns.client.graphql import GraphQLSession
@@ -50,6 +52,8 @@ REMOVE_SCHEDULE_ITEM = Mutation(
     "removeScheduleItem",
     idempotent=True,
 )
+
+log = logging.getLogger(__name__)
 
 _CONTENT_FIELD = {"ASSET": "assetId", "PLAYLIST": "playlistId"}
 
@@ -139,8 +143,19 @@ class Schedules:
         )
 
     def remove_item(self, item_id: str) -> None:
-        """Remove a schedule item (every occurrence)."""
-        self.graphql.send(REMOVE_SCHEDULE_ITEM, {"payload": {"_id": required(item_id, field="item_id")}})
+        """Remove a schedule item (every occurrence); an item that is already gone is not an error.
+
+        The removal is retried after a lost answer, and a retry of the task sends it again: when the
+        first one had landed, OptiSigns answers "not found" (404) for the item it removed. The end
+        state is the one asked for, so that answer counts as done (and is logged).
+        """
+        item_id = required(item_id, field="item_id")
+        try:
+            self.graphql.send(REMOVE_SCHEDULE_ITEM, {"payload": {"_id": item_id}})
+        except OptiSignsGraphQLError as exc:
+            if exc.code != "404":
+                raise
+            log.warning("Schedule item %s is already gone (%s): nothing to remove.", item_id, exc.api_message)
 
 
 # -- pure logic --------------------------------------------------------------------------------------
