@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 from signs_emulator.credentials import airflow_connections
 
 if TYPE_CHECKING:
-    from signs_emulator.app import EmulatorRuntime
     from signs_emulator.client import ControlClient
     from signs_emulator.faults import FaultRule
+    from signs_emulator.runtime import EmulatorRuntime
 
 __all__ = ["Emulator"]
 

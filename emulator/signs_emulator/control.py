@@ -31,8 +31,8 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from signs_emulator import credentials
-from signs_emulator.app import Runtime
 from signs_emulator.faults import FaultRule
+from signs_emulator.runtime import Runtime
 
 
 class AdvanceClock(BaseModel):

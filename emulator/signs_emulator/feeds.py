@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from signs_emulator.app import Runtime
+from signs_emulator.runtime import Runtime
 
 _CONDITIONS = ["Sunny", "Partly cloudy", "Cloudy", "Light rain", "Thunderstorms", "Windy", "Fog", "Clear"]
 _CITY_BASE_C = {
