@@ -310,3 +310,49 @@ def test_an_empty_idempotency_key_is_refused_naming_the_field(opensign, quick_co
     with pytest.raises(SignsConfigError, match="idempotency_key: .* is not a key"):
         _send_operator(idempotency_key=key).execute(task_context(RunningTask()))
     assert opensign.control.count(method="POST") == 0
+
+
+# -- deletes and creates that cannot be looked for ------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["document", "template", "contact", "folder"])
+def test_a_delete_whose_answer_was_lost_reports_the_deletion_not_not_found(
+    hook, send, opensign, pdf, kind
+) -> None:
+    """The transport resends a lost DELETE; the resend's 404 is the first attempt's doing."""
+    object_id = {
+        "document": lambda: send().document_id,
+        "template": lambda: hook.create_template(
+            pdf, title="T", signers=[{"role": "R", "widgets": [signer(**ADA)["widgets"][0]]}]
+        )["objectId"],
+        "contact": lambda: hook.create_contact(name="Hedy", email="hedy@example.com")["objectId"],
+        "folder": lambda: hook.create_folder("F")["objectId"],
+    }[kind]()
+    opensign.control.add_fault("lost_response", path=f"/{kind}/{object_id}$", method="DELETE")
+    answer = getattr(hook, f"delete_{kind}")(object_id)
+    assert answer["objectId"] == object_id and answer["recovered"] is True
+    # A delete of something that is not there, sent once, is still "not found".
+    from signs_provider.opensign.errors import OpenSignNotFoundError
+
+    with pytest.raises(OpenSignNotFoundError):
+        getattr(hook, f"delete_{kind}")(object_id)
+
+
+@pytest.mark.parametrize("fault", ["502", "malformed", "lost_response"])
+def test_a_folder_or_template_create_with_an_unknown_outcome_says_so(hook, opensign, pdf, fault) -> None:
+    """Folder names and template titles may repeat, so these creates cannot be looked for: the error
+    must say that the object may exist (a bare "HTTP 502" invited a blind second create)."""
+    opensign.control.add_fault(fault, path="/createfolder$", method="POST")
+    with pytest.raises(AmbiguousWriteError, match="may have been (created|applied)"):
+        hook.create_folder("Quarterly")
+    opensign.control.add_fault(fault, path="/createtemplate$", method="POST")
+    with pytest.raises(AmbiguousWriteError, match="may have been (created|applied)"):
+        hook.create_template(
+            pdf, title="T", signers=[{"role": "R", "widgets": [signer(**ADA)["widgets"][0]]}]
+        )
+    posts = [
+        r
+        for r in opensign.control.requests(method="POST")
+        if r["path"].endswith(("/createfolder", "/createtemplate"))
+    ]
+    assert len(posts) == 2  # each sent once

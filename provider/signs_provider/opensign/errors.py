@@ -35,7 +35,14 @@ __all__ = [
 
 
 class OpenSignApiError(SignsApiError):
-    """OpenSign answered with an error; ``api_message`` is its ``error`` text."""
+    """OpenSign answered with an error; ``api_message`` is its ``error`` text.
+
+    :ivar attempts: how many times the request was sent. Above 1, an earlier attempt's outcome was
+        unknown (a lost answer or a 5xx), so "already exists" or "not found" may be that attempt's
+        own doing.
+    """
+
+    attempts: int = 1
 
 
 class OpenSignAuthError(OpenSignApiError):
@@ -127,6 +134,13 @@ class OpenSignApiErrors:
 
     def raise_for(self, reply: Reply, *, attempts: int) -> None:
         """Raise the error an answer stands for; a 2xx that is not JSON is unreadable, not a success."""
+        try:
+            self._raise_for(reply, attempts=attempts)
+        except OpenSignApiError as exc:
+            exc.attempts = attempts
+            raise
+
+    def _raise_for(self, reply: Reply, *, attempts: int) -> None:
         status = reply.status_code
         body = reply.body
         if status < 400:

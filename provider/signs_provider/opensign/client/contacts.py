@@ -70,7 +70,7 @@ class Contacts:
         return self.rest.call(UPDATE_CONTACT, contact_id, json=update_body(fields, CONTACT_FIELDS))
 
     def delete_contact(self, contact_id: str) -> dict[str, Any]:
-        return self.rest.call(DELETE_CONTACT, contact_id)
+        return self.rest.delete(DELETE_CONTACT, contact_id)
 
     def list_contacts(
         self, *, page_size: int = 100, max_items: int | None = None

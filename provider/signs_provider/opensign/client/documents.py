@@ -91,7 +91,7 @@ class Documents:
             return found
 
     def delete_document(self, document_id: str) -> dict[str, Any]:
-        return self.rest.call(DELETE_DOCUMENT, document_id)
+        return self.rest.delete(DELETE_DOCUMENT, document_id)
 
     def resend_mail(
         self, document_id: str, email: str, *, subject: str | None = None, body: str | None = None

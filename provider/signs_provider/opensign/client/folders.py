@@ -26,7 +26,7 @@ class Folders:
         body = {"folderName": name.strip()}
         if parent_folder_id:
             body["parentFolderId"] = object_id(parent_folder_id)
-        return self.rest.call(CREATE_FOLDER, json=body)
+        return self.rest.call_once(CREATE_FOLDER, what="folder", json=body)
 
     def get_folder(self, folder_id: str) -> dict[str, Any]:
         return self.rest.call(GET_FOLDER, folder_id)
@@ -44,7 +44,7 @@ class Folders:
         return self.rest.call(UPDATE_FOLDER, folder_id, json=body)
 
     def delete_folder(self, folder_id: str) -> dict[str, Any]:
-        return self.rest.call(DELETE_FOLDER, folder_id)
+        return self.rest.delete(DELETE_FOLDER, folder_id)
 
     def list_folders(
         self, *, parent_folder_id: str | None = None, page_size: int = 100, max_items: int | None = None

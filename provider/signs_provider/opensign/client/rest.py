@@ -174,6 +174,40 @@ class RestSession:
         )
         return _decoded(reply)
 
+    def delete(self, endpoint: Endpoint, *ids: str) -> Any:
+        """A ``DELETE``, retried like any idempotent request; "not found" on a resend is a success.
+
+        When the transport sent it more than once (the first answer was lost or was a 5xx), a 404 means
+        the first attempt deleted the object: the call reports the deletion rather than an error.
+        """
+        from signs_provider.opensign.errors import OpenSignNotFoundError
+
+        try:
+            return self.call(endpoint, *ids)
+        except OpenSignNotFoundError as exc:
+            if exc.attempts <= 1:
+                raise
+        return {"objectId": ids[0] if ids else None, "recovered": True}
+
+    def call_once(self, endpoint: Endpoint, *ids: str, what: str, **kwargs: Any) -> Any:
+        """A non-idempotent create that cannot be looked for afterwards: sent once, and an unknown outcome
+        (a lost answer, a 5xx, an unreadable answer) raised as :class:`AmbiguousWriteError` saying so."""
+        from signs_provider.common.errors import AmbiguousWriteError
+        from signs_provider.common.recovery import is_ambiguous
+
+        try:
+            return self.call(endpoint, *ids, **kwargs)
+        except Exception as exc:
+            if not is_ambiguous(exc) or isinstance(exc, AmbiguousWriteError):
+                raise
+            error = AmbiguousWriteError(
+                f"{endpoint.method} {endpoint.path_for(*ids)}: {exc} The {what} may have been created all "
+                "the same; it was not sent again, so that it is not created twice. Check before creating it again.",
+                method=endpoint.method,
+                url=self.url(endpoint.path_for(*ids)),
+            )
+        raise error
+
     def paginate(
         self,
         endpoint: Endpoint,

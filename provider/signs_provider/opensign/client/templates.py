@@ -52,8 +52,10 @@ class Templates:
         fields: dict[str, Any] = {"title": check_title(title), "note": note or ""}
         fields.update(check_options(options, TEMPLATE_OPTIONS, field="options"))
         fields["signers"] = validate_placeholders(signers, facts)
-        return self.rest.call(
-            CREATE_TEMPLATE[kind], data=lambda: StreamedJsonBody(fields, pdf, size=facts.size)
+        return self.rest.call_once(
+            CREATE_TEMPLATE[kind],
+            what="template",
+            data=lambda: StreamedJsonBody(fields, pdf, size=facts.size),
         )
 
     def get_template(self, template_id: str) -> dict[str, Any]:
@@ -75,4 +77,4 @@ class Templates:
         return self.rest.call(UPDATE_TEMPLATE, template_id, json=body)
 
     def delete_template(self, template_id: str) -> dict[str, Any]:
-        return self.rest.call(DELETE_TEMPLATE, template_id)
+        return self.rest.delete(DELETE_TEMPLATE, template_id)

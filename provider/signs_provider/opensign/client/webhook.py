@@ -34,4 +34,4 @@ class Webhook:
         return url
 
     def delete_webhook(self) -> dict[str, Any]:
-        return self.rest.call(DELETE_WEBHOOK)
+        return self.rest.delete(DELETE_WEBHOOK)
