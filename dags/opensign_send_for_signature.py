@@ -13,16 +13,19 @@ fetch_contracts --> check_credits ----------------------------> send_for_signatu
    manual run without one.
 2. ``check_credits``: each document costs an OpenSign API credit; stop before sending anything when
    there are fewer credits than contracts.
-3. ``build_contract``: draw each contract as a PDF with Pillow, with a signature line, and store it
-   in ``OUTBOX`` (any ``ObjectStoragePath``, e.g. ``s3://bucket/outbox`` when workers share no disk).
+3. ``build_contract``: draw each contract as a PDF with Pillow, with a signature line, into this run's
+   folder ``<work folder>/opensign_send_for_signature/<run_id>/<contract id>.pdf`` (see Files below).
 4. ``send_for_signature``: one OpenSign document per contract (dynamic task mapping), with a
-   signature field on the line. A retried task finds the document it already sent instead of
-   paying for a second one (each document carries a marker unique to its task instance).
+   signature field on the line. It first checks that the PDF is the one ``build_contract`` wrote
+   (path and SHA-256 from XCom). Each document carries a marker derived from its contract id (the
+   operator's ``idempotency_key``): a retried task, or another run of the same day (a manual run
+   beside the scheduled one), finds the document already sent instead of paying for a second one.
 5. ``wait_for_signatures``: one deferred sensor for all documents; each check costs a list request
    or two, not one request per document. Declined and expired documents do not fail it here: they
    are reported.
 6. ``archive_signed``: the signed PDF and its completion certificate, per signed document, into the
-   archive folder (param ``archive_folder``, default ``$AIRFLOW_HOME/signed-archive``), by date.
+   archive folder, by date: the ``archive_folder`` Param, else the Airflow Variable
+   ``signs_archive_folder``, else ``$AIRFLOW_HOME/signed-archive`` on the worker.
 7. ``report``: what was signed and archived, and which documents were declined or expired, and why.
    A day without contracts sends nothing, skips the wait and reports zeros.
 
@@ -33,7 +36,15 @@ for all of them, so a waiting run never holds back the next day's sends.
 ``catchup=False`` on purpose: every document costs a credit, and a copy of this file must not send a
 backlog of past days on its first unpause. A day the scheduler missed (paused, down) is not run by
 itself: trigger a run for that date (or ``airflow backfill create``) to send it; the idempotency
-marker makes re-running a day that was already sent safe.
+key (the contract id) makes re-running a day that was already sent safe.
+
+Files: the work folder is the ``work_folder`` Param, else the Airflow Variable ``signs_work_folder``,
+else ``$AIRFLOW_HOME/signs-work``. When workers share no disk, set both Variables (or
+``AIRFLOW_VAR_SIGNS_WORK_FOLDER`` and ``AIRFLOW_VAR_SIGNS_ARCHIVE_FOLDER``) to object storage URLs such
+as ``s3://aws_default@bucket/signs-work`` and ``s3://aws_default@bucket/signed-archive``: ``s3://``
+needs ``apache-airflow-providers-amazon[s3fs]`` on the workers and the ``aws`` connection named
+before the ``@`` (e.g. ``AIRFLOW_CONN_AWS_DEFAULT``); without a name, boto3's own credentials are used.
+See ``_handoff.py`` beside this file (the DAG imports it).
 
 Connections: ``opensign_default`` (type ``opensign``: the API token and environment) and
 ``signs_feeds`` (type ``http``). ``signs-emulator`` prints both for the local emulator.
@@ -49,6 +60,7 @@ import os
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from _handoff import HANDOFF_KEY, checked_before_execute, run_folder, write_file
 from signs_provider.opensign.operators import (
     OpenSignCheckCreditsOperator,
     OpenSignDownloadDocumentOperator,
@@ -58,9 +70,8 @@ from signs_provider.opensign.sensors import OpenSignDocumentSensor
 
 FEED_CONN_ID = "signs_feeds"
 AIRFLOW_HOME = os.path.expanduser(os.environ.get("AIRFLOW_HOME", "~/airflow"))
-ARCHIVE_FOLDER = os.path.join(AIRFLOW_HOME, "signed-archive")
-# Where the generated PDFs wait to be sent; any ObjectStoragePath URL works.
-OUTBOX = f"file://{os.path.join(AIRFLOW_HOME, 'signature-outbox')}"
+ARCHIVE_VARIABLE = "signs_archive_folder"
+ARCHIVE_FOLDER = os.path.join(AIRFLOW_HOME, "signed-archive")  # without the Param or the Variable
 POLL_SECONDS = float(os.environ.get("OPENSIGN_POLL_SECONDS", "60"))
 DAYS_TO_SIGN = 7
 
@@ -87,7 +98,18 @@ def _run_day(dag_run) -> str:
     max_active_runs=DAYS_TO_SIGN + 3,
     tags=["opensign", "example"],
     params={
-        "archive_folder": Param(ARCHIVE_FOLDER, type="string", description="Where signed PDFs are archived"),
+        "archive_folder": Param(
+            None,
+            type=["null", "string"],
+            description="Where signed PDFs are archived (local path or s3://...); empty: the Variable "
+            f"{ARCHIVE_VARIABLE}, else $AIRFLOW_HOME/signed-archive",
+        ),
+        "work_folder": Param(
+            None,
+            type=["null", "string"],
+            description="Where the PDFs wait to be sent (local path or s3://...); empty: the Variable "
+            "signs_work_folder, else $AIRFLOW_HOME/signs-work",
+        ),
     },
 )
 def opensign_send_for_signature():
@@ -106,9 +128,10 @@ def opensign_send_for_signature():
     check_credits = OpenSignCheckCreditsOperator(task_id="check_credits", required=contracts)
 
     @task
-    def build_contract(contract: dict, dag_run=None) -> dict:
-        """Draw the contract as a one-page PDF; return the send operator's arguments for it."""
-        from airflow.sdk import ObjectStoragePath
+    def build_contract(contract: dict, **context) -> dict:
+        """Draw the contract as a one-page PDF in this run's folder; return the send operator's arguments."""
+        import io
+
         from PIL import Image, ImageDraw, ImageFont
 
         page = Image.new("RGB", (_px(PAGE_POINTS[0]), _px(PAGE_POINTS[1])), "white")
@@ -130,13 +153,15 @@ def opensign_send_for_signature():
         draw.line((_px(box["x"]), bottom, _px(box["x"] + box["w"]), bottom), fill="black", width=3)
         draw.text((_px(box["x"]), bottom + 12), "Employee signature", font=font, fill="black")
 
-        outbox = ObjectStoragePath(OUTBOX) / _run_day(dag_run)
-        outbox.mkdir(parents=True, exist_ok=True)
-        path = outbox / f"{contract['id']}.pdf"
-        with path.open("wb") as handle:
-            page.save(handle, format="PDF", resolution=DPI)
+        pdf = io.BytesIO()
+        page.save(pdf, format="PDF", resolution=DPI)
+        handoff = write_file(run_folder(context), f"{contract['id']}.pdf", pdf.getvalue())
+        context["ti"].xcom_push(key=HANDOFF_KEY, value=handoff)
         return {
-            "file": str(path),
+            "file": handoff["path"],
+            # The business key: one document per contract, whichever run or try sends it (a
+            # scheduled and a manual run of the same day, a retry after a lost answer).
+            "idempotency_key": f"contract {contract['id']}",
             "title": f"{contract['contract_title']} - {contract['name']}",
             "note": f"Contract {contract['id']}: please review and sign.",
             "signers": [
@@ -152,8 +177,10 @@ def opensign_send_for_signature():
     send_for_signature = OpenSignSendForSignatureOperator.partial(
         task_id="send_for_signature",
         options={"timeToCompleteDays": DAYS_TO_SIGN, "sendInOrder": False},
-        # Safe despite the credit per document: a retry looks for its marked document (waiting for a
-        # create that may still be running) and returns it instead of sending a second one.
+        # Fails before sending unless the PDF is the one build_contract wrote (path and SHA-256).
+        pre_execute=checked_before_execute("build_contract", "file"),
+        # Safe despite the credit per document: a retry, or another run of the same day, looks for the
+        # document of its contract's key and returns it instead of sending a second one.
         retries=2,
     ).expand_kwargs(build_contract.expand(contract=contracts))
     check_credits >> send_for_signature
@@ -168,16 +195,25 @@ def opensign_send_for_signature():
     )
 
     @task
-    def signed_documents(outcome: dict) -> list[str]:
-        """The ids of the documents everybody signed: the ones to archive."""
-        return outcome["completed"]
+    def signed_documents(outcome: dict, **context) -> list[dict]:
+        """The documents everybody signed, each with the archive folder of the run's day."""
+        from airflow.sdk import ObjectStoragePath, Variable
+
+        base = context["params"].get("archive_folder") or Variable.get(ARCHIVE_VARIABLE, default=None)
+        folder = f"{(base or ARCHIVE_FOLDER).rstrip('/')}/{_run_day(context['dag_run'])}/"
+        if outcome["completed"] and "://" in folder and not folder.startswith("file://"):
+            # Works around the provider (0.1.0): on object storage it takes a destination folder that
+            # holds no object yet for a file name, and writes the signed PDF and the certificate to
+            # that one key. An object in the folder makes it a folder.
+            (ObjectStoragePath(folder) / ".archive").write_bytes(
+                b"signed PDFs archived by opensign_send_for_signature\n"
+            )
+        return [{"document_id": document_id, "destination": folder} for document_id in outcome["completed"]]
 
     archive_signed = OpenSignDownloadDocumentOperator.partial(
         task_id="archive_signed",
-        # The run's day as in _run_day (a manual run may have no logical date).
-        destination="{{ params.archive_folder }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}/",
         retries=2,
-    ).expand(document_id=signed_documents(wait_for_signatures.output))
+    ).expand_kwargs(signed_documents(wait_for_signatures.output))
 
     @task(trigger_rule="none_failed")
     def report(outcome: dict | None, archived: list[dict] | None = None) -> dict:

@@ -5,8 +5,9 @@ fetch_data --> to_rows --> render_image --> upload --> wait_until_ready --> sync
 
 1. ``fetch_data``: GET a JSON feed through the Airflow HTTP connection ``signs_feeds``.
 2. ``to_rows``: keep what a screen can show at a glance (OptiSync calls this post-processing).
-3. ``render_image``: draw a 1920x1080 PNG with Pillow.
-4. ``upload``: upload it to OptiSigns as the asset "Lobby KPIs.png" (streamed, never in memory).
+3. ``render_image``: draw a 1920x1080 PNG with Pillow into this run's folder (see below).
+4. ``upload``: check that the file is the one ``render_image`` wrote (path and SHA-256 from XCom), then
+   upload it to OptiSigns as the asset "Lobby KPIs.png" (streamed, never in memory).
 5. ``wait_until_ready``: wait (deferred: no worker slot held) until OptiSigns has converted it.
 6. ``sync_playlist``: make the playlist "Lobby KPIs" hold exactly this image; the image of the
    previous run leaves the playlist and is deleted, so re-runs replace content instead of piling up.
@@ -26,6 +27,14 @@ Connections:
   ``to_rows`` shows any JSON object, and shows a ``{"kpis": [{"label", "value", ...}]}`` feed best
   (values may be numbers or text).
 
+Files: the image goes to ``<work folder>/optisigns_api_data_to_screens/<run_id>/lobby-kpis.png``. The
+work folder is the ``work_folder`` Param, else the Airflow Variable ``signs_work_folder``, else
+``$AIRFLOW_HOME/signs-work``: set the Variable (or ``AIRFLOW_VAR_SIGNS_WORK_FOLDER``) to an
+``s3://aws_default@bucket/prefix`` URL when workers share no disk. An ``s3://`` URL needs
+``apache-airflow-providers-amazon[s3fs]`` on the workers and the ``aws`` connection named before the
+``@`` (e.g. ``AIRFLOW_CONN_AWS_DEFAULT``); without a name, boto3's own credentials are used.
+See ``_handoff.py`` beside this file (copy it with the DAG).
+
 Try it: ``airflow dags test optisigns_api_data_to_screens``.
 """
 
@@ -34,6 +43,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from _handoff import HANDOFF_KEY, checked_before_execute, run_folder, write_file
 from signs_provider.optisigns.operators import (
     OptiSignsCleanupAssetsOperator,
     OptiSignsPushToScreensOperator,
@@ -49,10 +59,8 @@ PLAYLIST_NAME = "Lobby KPIs"
 ASSET_NAME = "Lobby KPIs.png"
 SLIDE_SECONDS = 20
 SCREEN_SIZE = (1920, 1080)
-# Where the image is written before the upload. Any ObjectStoragePath URL works, e.g.
-# "s3://my-bucket/signs" when workers do not share a disk.
-RENDER_DIR = "file:///tmp/optisigns_api_data_to_screens"
-DAG_TAG = "airflow-dag-optisigns_api_data_to_screens"  # the provider tags each object with its DAG
+DAG_ID = "optisigns_api_data_to_screens"
+DAG_TAG = f"airflow-dag-{DAG_ID}"  # the provider tags each object with its DAG
 
 
 def value_text(value: object, unit: object = None) -> str:
@@ -73,9 +81,17 @@ def value_text(value: object, unit: object = None) -> str:
     schedule="@hourly",
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
-    max_active_runs=1,  # runs share one image path and one playlist
+    max_active_runs=1,  # runs share one playlist
     tags=["optisigns", "example"],
-    params={"endpoint": Param("kpis", type="string", description="Path of the feed on the signs_feeds host")},
+    params={
+        "endpoint": Param("kpis", type="string", description="Path of the feed on the signs_feeds host"),
+        "work_folder": Param(
+            None,
+            type=["null", "string"],
+            description="Where the image is written for the upload (local path or s3://...); "
+            "empty: the Variable signs_work_folder, else $AIRFLOW_HOME/signs-work",
+        ),
+    },
 )
 def optisigns_api_data_to_screens():
     @task
@@ -110,9 +126,10 @@ def optisigns_api_data_to_screens():
         return {"title": "Today at a glance", "rows": rows, "updated": str(updated)[:16].replace("T", " ")}
 
     @task
-    def render_image(card: dict) -> str:
-        """Draw the card as a screen-sized PNG; return where it was written."""
-        from airflow.sdk import ObjectStoragePath
+    def render_image(card: dict, **context) -> dict:
+        """Draw the card as a screen-sized PNG in this run's folder; return its path and SHA-256."""
+        import io
+
         from PIL import Image, ImageDraw, ImageFont
 
         width, height = SCREEN_SIZE
@@ -130,16 +147,18 @@ def optisigns_api_data_to_screens():
             draw.text((width - 120, y), row["value"], font=row_font, fill=(255, 255, 255), anchor="ra")
         draw.text((120, height - 90), f"Updated {card['updated']} UTC", font=small_font, fill=(144, 164, 174))
 
-        target = ObjectStoragePath(RENDER_DIR)
-        target.mkdir(parents=True, exist_ok=True)
-        path = target / "lobby-kpis.png"
-        with path.open("wb") as handle:
-            image.save(handle, format="PNG")
-        return str(path)
+        png = io.BytesIO()
+        image.save(png, format="PNG")
+        handoff = write_file(run_folder(context), "lobby-kpis.png", png.getvalue())
+        context["ti"].xcom_push(key=HANDOFF_KEY, value=handoff)
+        return handoff
 
+    image = render_image(to_rows(fetch_data(endpoint="{{ params.endpoint }}")))
     upload = OptiSignsUploadAssetOperator(
         task_id="upload",
-        source=render_image(to_rows(fetch_data(endpoint="{{ params.endpoint }}"))),
+        source=image["path"],
+        # Fails before uploading unless the file is the one render_image wrote (path and SHA-256).
+        pre_execute=checked_before_execute("render_image", "source", local_copy=True),
         name=ASSET_NAME,
         # Asset tags and screen tags are separate: this only labels the image; which screens
         # show it is decided by the push below.

@@ -7,7 +7,8 @@ read_open_documents --> render_board --> upload --> wait_until_ready --> sync_pl
    first) are read one by one, for who has signed so far.
 2. ``render_board``: a 1920x1080 PNG drawn with Pillow: how many documents are open, and for the
    oldest, their title, age and who still has to sign.
-3. ``upload`` (OptiSigns): the image becomes the asset "Pending signatures.png".
+3. ``upload`` (OptiSigns): once checked to be the file ``render_board`` wrote (path and SHA-256 from
+   XCom), the image becomes the asset "Pending signatures.png".
 4. ``wait_until_ready``: deferred until OptiSigns has converted it.
 5. ``sync_playlist``: the playlist "Pending signatures" holds exactly this image; the previous
    run's image leaves it and is deleted.
@@ -16,16 +17,21 @@ read_open_documents --> render_board --> upload --> wait_until_ready --> sync_pl
 Connections: ``opensign_default`` (type ``opensign``) and ``optisigns_default`` (type ``optisigns``);
 ``signs-emulator`` prints both for the local emulator.
 
+Files: the image goes to ``<work folder>/signature_status_board/<run_id>/pending-signatures.png``;
+the work folder is the ``work_folder`` Param, else the Airflow Variable ``signs_work_folder``, else
+``$AIRFLOW_HOME/signs-work``. Workers that share no disk need an object storage URL there, e.g.
+``s3://aws_default@bucket/signs-work`` (``apache-airflow-providers-amazon[s3fs]`` and the ``aws``
+connection named before the ``@``; see ``_handoff.py`` beside this file, which the DAG imports).
+
 Try it: ``airflow dags test signature_status_board``.
 """
 
 from __future__ import annotations
 
-import os
-
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 
+from _handoff import HANDOFF_KEY, checked_before_execute, run_folder, write_file
 from signs_provider.optisigns.operators import (
     OptiSignsPushToScreensOperator,
     OptiSignsSyncPlaylistOperator,
@@ -38,17 +44,22 @@ PLAYLIST_NAME = "Pending signatures"
 ASSET_NAME = "Pending signatures.png"
 ROWS = 8  # documents that fit on the board
 SCREEN_SIZE = (1920, 1080)
-# Where the image is written before the upload; any ObjectStoragePath URL works.
-AIRFLOW_HOME = os.path.expanduser(os.environ.get("AIRFLOW_HOME", "~/airflow"))
-RENDER_DIR = f"file://{os.path.join(AIRFLOW_HOME, 'signature-board')}"
 
 
 @dag(
     schedule="*/30 * * * *",
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
-    max_active_runs=1,  # runs share one image path and one playlist
+    max_active_runs=1,  # runs share one playlist
     tags=["opensign", "optisigns", "example"],
+    params={
+        "work_folder": Param(
+            None,
+            type=["null", "string"],
+            description="Where the image is written for the upload (local path or s3://...); "
+            "empty: the Variable signs_work_folder, else $AIRFLOW_HOME/signs-work",
+        ),
+    },
 )
 def signature_status_board():
     @task
@@ -84,9 +95,10 @@ def signature_status_board():
         }
 
     @task
-    def render_board(board: dict) -> str:
-        """Draw the board as a screen-sized PNG; return where it was written."""
-        from airflow.sdk import ObjectStoragePath
+    def render_board(board: dict, **context) -> dict:
+        """Draw the board as a screen-sized PNG in this run's folder; return its path and SHA-256."""
+        import io
+
         from PIL import Image, ImageDraw, ImageFont
 
         width, height = SCREEN_SIZE
@@ -113,16 +125,17 @@ def signature_status_board():
         )
         draw.text((100, height - 80), footer, font=small, fill=(120, 128, 140))
 
-        target = ObjectStoragePath(RENDER_DIR)
-        target.mkdir(parents=True, exist_ok=True)
-        path = target / "pending-signatures.png"
-        with path.open("wb") as handle:
-            image.save(handle, format="PNG")
-        return str(path)
+        png = io.BytesIO()
+        image.save(png, format="PNG")
+        handoff = write_file(run_folder(context), "pending-signatures.png", png.getvalue())
+        context["ti"].xcom_push(key=HANDOFF_KEY, value=handoff)
+        return handoff
 
     upload = OptiSignsUploadAssetOperator(
         task_id="upload",
-        source=render_board(read_open_documents()),
+        source=render_board(read_open_documents())["path"],
+        # Fails before uploading unless the file is the one render_board wrote (path and SHA-256).
+        pre_execute=checked_before_execute("render_board", "source", local_copy=True),
         name=ASSET_NAME,
         tags=[SCREEN_TAG],
     )

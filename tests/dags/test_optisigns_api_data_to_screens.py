@@ -34,16 +34,29 @@ def test_dag_file_imports_cleanly() -> None:
 
 def test_dag_file_does_not_import_http_libraries_at_parse_time() -> None:
     # A fresh interpreter: what parsing the file loads (DAG files are parsed every 30 s).
+    import ast
     import subprocess
     import sys
 
-    code = (
-        "import runpy, sys; runpy.run_path('dags/optisigns_api_data_to_screens.py'); "
-        "print(sorted(m for m in ('requests', 'aiohttp', 'requests_toolbelt', "
-        "'airflow.providers.http.operators.http') if m in sys.modules))"
+    watched = "('requests', 'aiohttp', 'requests_toolbelt', 'airflow.providers.http.operators.http')"
+    # Airflow itself loads some of them when the DAG declares its outlet Asset, if a provider with
+    # asset URI handlers is installed (the Amazon provider imports boto3 and requests for its S3
+    # handler): that is the baseline, not this file's doing.
+    baseline = (
+        "import sys; from airflow.sdk import Asset; Asset('optisigns://screens/tag/lobby'); "
+        f"print(sorted(m for m in {watched} if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    code = (
+        # The DAG folder on sys.path, as Airflow's DAG processor puts it (for dags/_handoff.py).
+        "import runpy, sys; sys.path.append('dags'); runpy.run_path('dags/optisigns_api_data_to_screens.py'); "
+        f"print(sorted(m for m in {watched} if m in sys.modules))"
+    )
+    loaded = {}
+    for name, source in (("baseline", baseline), ("dag", code)):
+        out = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, check=True)
+        loaded[name] = set(ast.literal_eval(out.stdout.strip().splitlines()[-1]))
+    assert loaded["dag"] - loaded["baseline"] == set()
+    assert "airflow.providers.http.operators.http" not in loaded["dag"]
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -59,7 +61,18 @@ def test_the_board_of_open_documents_reaches_the_office_screens(
     assert opensign_reads.count("/opensign/sandbox/api/v1.2/documentlist/inprogress") == 1
     assert len(opensign_reads) == 1 + 3 and all(ids[3] not in p for p in opensign_reads)
 
-    image = Image.open(airflow_home / "signature-board" / "pending-signatures.png")
+    # The image sits in the run's own folder, and the path and checksum the upload checked are in XCom.
+    with sqlite3.connect(airflow_home / "airflow.db") as db:
+        run_id, handoff = db.execute(
+            "SELECT run_id, value FROM xcom WHERE dag_id = ? AND task_id = 'render_board' AND key = 'handoff' "
+            "ORDER BY timestamp DESC LIMIT 1",
+            (DAG_ID,),
+        ).fetchone()
+    handoff = json.loads(handoff)
+    folder = re.sub(r"[^A-Za-z0-9._-]", "_", run_id)
+    assert handoff["path"] == str(airflow_home / "signs-work" / DAG_ID / folder / "pending-signatures.png")
+    assert hashlib.sha256(Path(handoff["path"]).read_bytes()).hexdigest() == handoff["sha256"]
+    image = Image.open(handoff["path"])
     assert image.size == (1920, 1080)
 
     state = emulator.control.optisigns_state()
