@@ -10,7 +10,7 @@ export AIRFLOW_HOME ?= $(CURDIR)/.airflow/home
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 
-.PHONY: install lint typecheck test test-fast docs demo airflow emulator bench lock clean
+.PHONY: install lint typecheck test test-fast docs demo airflow airflow-distributed emulator bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ demo: install
 # A real local Airflow (API server + UI, scheduler, triggerer, DAG processor) with the emulator.
 airflow: install
 	$(BIN)/python dev/airflow_local.py
+
+# The same on a distributed Airflow: CeleryExecutor with two workers that share no disk, PostgreSQL
+# and Redis (Debian's packages, installed when missing and run as root), an S3-compatible store.
+airflow-distributed: install
+	$(BIN)/python dev/airflow_distributed.py
 
 emulator: install
 	$(BIN)/signs-emulator

@@ -100,20 +100,30 @@ class Supervisor:
 
     out: IO[str] = field(default_factory=lambda: sys.stdout)
     components: list[Component] = field(default_factory=list)
+    # Stopped first to last; components not named here go after them, in the order they started.
+    stop_order: Sequence[str] = AIRFLOW_COMPONENTS
+    # The last lines of each component, for launchers that wait for a line (a Celery worker's "ready").
+    recent: dict[str, list[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def say(self, name: str, line: str) -> None:
+        with self._lock:
+            kept = self.recent.setdefault(name, [])
+            kept.append(line)
+            del kept[:-200]
         with self._lock, contextlib.suppress(OSError, ValueError):
             # A closed terminal or pipe must not stop the clean-up that follows.
             self.out.write(f"{name:<13}| {line}\n")
             self.out.flush()
 
-    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> Component:
+    def start(self, name: str, argv: Sequence[str], env: dict[str, str], **popen: Any) -> Component:
+        """Start ``argv``; ``popen`` passes more arguments to ``subprocess.Popen`` (``cwd``, ``user``)."""
         # A new session per component: Ctrl-C in the terminal reaches only the launcher, which then
         # stops the components in order, and killpg() reaches each component's own children.
         process = subprocess.Popen(
             list(argv),
             env=env,
+            **popen,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -147,10 +157,10 @@ class Supervisor:
                 root = psutil.Process(component.process.pid)
                 for proc in [root, *root.children(recursive=True)]:
                     tracked[proc.pid] = proc
-        order = {name: i for i, name in enumerate(AIRFLOW_COMPONENTS)}
+        order = {name: i for i, name in enumerate(self.stop_order)}
         for component in sorted(self.components, key=lambda c: order.get(c.name, len(order))):
             if component.process.poll() is None:
-                self.say("airflow-local", f"stopping {component.name}")
+                self.say("launcher", f"stopping {component.name}")
                 _signal_group(component.process.pid, signal.SIGTERM)
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     component.process.wait(timeout=grace / 2)
@@ -193,6 +203,9 @@ def _alive(proc: Any) -> bool:
 def check_port_free(host: str, port: int, what: str, option: str) -> None:
     """Fail with a clear message when ``port`` is taken, before anything is started."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As servers do: a port that only has closed connections in TIME_WAIT (a server that just
+        # stopped) is free to use.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:
