@@ -356,3 +356,26 @@ def test_a_folder_or_template_create_with_an_unknown_outcome_says_so(hook, opens
         if r["path"].endswith(("/createfolder", "/createtemplate"))
     ]
     assert len(posts) == 2  # each sent once
+
+
+def test_without_a_record_of_sending_nothing_is_sent(opensign, quick_connection) -> None:
+    """A stale "not_sent" must never outlive a create that may have left: no record, no send."""
+
+    class BrokenStore(StateStore):
+        def set(self, key, value, *, retention=None):
+            raise RuntimeError("state store unavailable")
+
+    store = BrokenStore()
+    store.values[SEND_STATE_KEY] = {"state": "not_sent"}
+    with pytest.raises(RuntimeError, match="state store unavailable"):
+        _send_operator().execute(task_context(RunningTask(try_number=2), store=store))
+    assert opensign.control.count(method="POST") == 0
+
+
+def test_an_unreadable_record_makes_the_retry_wait(opensign, quick_connection) -> None:
+    class Unreadable(StateStore):
+        def get(self, key, default=None):
+            raise RuntimeError("state store unavailable")
+
+    result = _send_operator().execute(task_context(RunningTask(try_number=2), store=Unreadable()))
+    assert _looks(opensign) >= 2 and len(documents(opensign)) == 1 and not result["recovered"]

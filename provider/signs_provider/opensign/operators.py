@@ -118,8 +118,8 @@ class _OpenSignSendOperator(_OpenSignOperator):
         sent = self._sent_earlier(context, marker, store)
         if sent is None:
             sent = self._send(marker, store)
-        elif store is not None:
-            store.set(SEND_STATE_KEY, {"state": "sent", "marker": marker, "document_id": sent.document_id})
+        else:
+            self._record(store, {"state": "sent", "marker": marker, "document_id": sent.document_id})
         document_id = sent.document_id
         result: dict[str, Any] = {
             "document_id": document_id,
@@ -159,7 +159,7 @@ class _OpenSignSendOperator(_OpenSignOperator):
         # A key's document may come from any earlier run: read the lists to their end. Otherwise any
         # try of this run created its document after the run was due.
         since = None if keyed else run_moment(context, ("run_after", "logical_date", "start_date"))
-        record = store.get(SEND_STATE_KEY) if store is not None and ti.try_number > 1 else None
+        record = self._recorded(store) if ti.try_number > 1 else None
         never_sent = isinstance(record, Mapping) and record.get("state") == "not_sent"
         # Wait only where a create of this task instance may still be landing.
         wait = ti.try_number > 1 and not never_sent
@@ -188,7 +188,8 @@ class _OpenSignSendOperator(_OpenSignOperator):
         from signs_provider.common.recovery import is_ambiguous
 
         if store is not None:
-            # Written before anything is sent: a retry that reads "not_sent" knows no create left.
+            # Written before anything is sent, and not best effort: a retry that reads "not_sent" skips
+            # the landing wait, so a stale "not_sent" must never outlive a create that may have left.
             store.set(SEND_STATE_KEY, {"state": "sending", "marker": marker})
         try:
             sent = self._create_document(marker)
@@ -198,12 +199,32 @@ class _OpenSignSendOperator(_OpenSignOperator):
                 and not isinstance(exc, AmbiguousWriteError)
                 and not is_ambiguous(exc)
             )
-            if store is not None and refused:
-                store.set(SEND_STATE_KEY, {"state": "not_sent", "marker": marker})
+            if refused:
+                self._record(store, {"state": "not_sent", "marker": marker})
             raise
-        if store is not None:
-            store.set(SEND_STATE_KEY, {"state": "sent", "marker": marker, "document_id": sent.document_id})
+        self._record(store, {"state": "sent", "marker": marker, "document_id": sent.document_id})
         return sent
+
+    def _recorded(self, store: Any) -> Any:
+        """The previous try's record, or ``None`` (then the retry waits: the safe side)."""
+        if store is None:
+            return None
+        try:
+            return store.get(SEND_STATE_KEY)
+        except Exception as exc:
+            self.log.warning(
+                "Could not read the task state store (%s); assuming the create may have left.", exc
+            )
+            return None
+
+    def _record(self, store: Any, value: dict[str, Any]) -> None:
+        """Record an outcome, best effort: without it a retry waits the landing wait (the safe side)."""
+        if store is None:
+            return
+        try:
+            store.set(SEND_STATE_KEY, value)
+        except Exception as exc:
+            self.log.warning("Could not record %r in the task state store: %s", value.get("state"), exc)
 
     def _title(self) -> str:
         return ""
