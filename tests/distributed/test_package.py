@@ -66,21 +66,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path
     yield sdist, wheel, files
 
 
-def test_the_wheel_carries_the_sample_dags_and_every_package(built) -> None:
+DATA = "share/airflow-provider-signs/example_dags"
+
+
+def test_the_wheel_carries_the_sample_dags(built) -> None:
     _, wheel, _ = built
     names = zipfile.ZipFile(wheel).namelist()
     dags = sorted(p.name for p in (REPO / "dags").glob("*.py"))
     assert "_handoff.py" in dags
-    assert sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("signs_provider/example_dags/")) == dags
-    # pyproject.toml lists the packages (to map dags/ in): a package added under provider/ must be there.
-    packages = {
-        str(p.parent.relative_to(REPO / "provider")).replace("/", ".")
-        for p in (REPO / "provider" / "signs_provider").rglob("__init__.py")
-    }
-    shipped = {n.rsplit("/", 1)[0].replace("/", ".") for n in names if n.endswith("/__init__.py")}
-    assert packages <= shipped, (
-        f"add {sorted(packages - shipped)} to [tool.setuptools] packages in pyproject.toml"
-    )
+    assert sorted(n.rsplit("/", 1)[1] for n in names if f".data/data/{DATA}/" in n) == dags
     assert any(n.endswith("licenses/LICENSE") for n in names)
 
 
@@ -95,23 +89,20 @@ def test_the_sdist_holds_what_building_and_testing_need(built) -> None:
     assert missing == [], f"{root}: missing from the sdist (MANIFEST.in): {missing[:20]}"
 
 
-# The manual's way of finding the sample DAGs in an installed provider, to copy them to a DAG folder.
-WHERE_ARE_THE_DAGS = (
-    "import pathlib, signs_provider; print(pathlib.Path(signs_provider.__file__).parent / 'example_dags')"
-)
+# The manual's way of finding the sample DAGs that came with the provider, to copy them to a DAG folder.
+WHERE_ARE_THE_DAGS = "import sys; print(sys.prefix + '/share/airflow-provider-signs/example_dags')"
 
 
-def test_the_example_dags_can_be_found_in_the_installed_wheel(built, tmp_path: Path) -> None:
+def test_the_example_dags_can_be_found_where_the_wheel_installs_them(built, tmp_path: Path) -> None:
     _, wheel, _ = built
-    installed = tmp_path / "site-packages"
-    zipfile.ZipFile(wheel).extractall(installed)  # what installing the wheel puts on sys.path
-    result = subprocess.run(
-        [sys.executable, "-c", WHERE_ARE_THE_DAGS],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(installed), "AIRFLOW_HOME": str(tmp_path / "home")},
-    )
-    folder = Path(result.stdout.strip().splitlines()[-1])
-    assert folder.is_relative_to(installed)
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    assert uv is not None
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    # Without dependencies: only where the wheel's files land matters here.
+    subprocess.run([uv, "pip", "install", "-q", "--no-deps", "--python", python, str(wheel)], check=True)
+    result = subprocess.run([python, "-c", WHERE_ARE_THE_DAGS], capture_output=True, text=True, check=True)
+    folder = Path(result.stdout.strip())
+    assert folder.is_relative_to(venv)
     assert sorted(p.name for p in folder.glob("*.py")) == sorted(p.name for p in (REPO / "dags").glob("*.py"))
