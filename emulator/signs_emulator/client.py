@@ -82,6 +82,7 @@ class ControlClient:
         delay: float | None = None,
         in_body: bool = False,
         late_write: float | None = None,
+        location: str | None = None,
     ) -> dict[str, Any]:
         """Arm a fault rule (see :mod:`signs_emulator.faults`); returns it with its ``id``."""
         body: dict[str, Any] = {"kind": str(kind), "path": path, "times": times, "skip": skip}
@@ -94,6 +95,7 @@ class ControlClient:
             ("operation", operation),
             ("retry_after", retry_after),
             ("delay", delay),
+            ("location", location),
         ):
             if value is not None:
                 body[key] = value

@@ -18,6 +18,10 @@ Fault kinds:
 ``malformed``      answer 200 with a truncated JSON body; the handler does not run.
 ``lost_response``  run the real handler (the side effect happens), then close the connection instead of
                    answering: the case that makes a naive retry create a duplicate.
+``redirect``       answer 302 (GET, HEAD) or 307 (other methods, which keeps the body) to ``location``, an
+                   absolute URL; the handler does not run. Point it at another host name (``localhost``
+                   for ``127.0.0.1``) to see what a client carries along: the request log records whether
+                   the redirected request had a credential header.
 
 With ``late_write: N`` a status fault or ``drop`` plays a gateway that gave up while the backend behind it
 goes on: the request is still applied, N seconds after the client got its error.
@@ -46,7 +50,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-FAULT_KINDS = ("429", "500", "502", "503", "drop", "slow", "malformed", "lost_response")
+FAULT_KINDS = ("429", "500", "502", "503", "drop", "slow", "malformed", "lost_response", "redirect")
 CONTROL_PREFIX = "/_emulator"
 GRAPHQL_PATHS = frozenset({"/optisigns/graphql"})
 _AUTH_HEADERS = ("authorization", "x-api-token")
@@ -78,6 +82,8 @@ class FaultRule:
     #: this many seconds after the client got its error (None: the request is not applied).
     late_write: float | None = None
     delay: float = 10.0
+    #: For ``redirect``: the absolute URL the client is sent to.
+    location: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     matched: int = 0
     injected: int = 0
@@ -100,6 +106,10 @@ class FaultRule:
             raise ValueError(f"fault 'retry_after' must be whole seconds >= 0; got {self.retry_after!r}")
         if not isinstance(self.delay, (int, float)) or self.delay < 0:
             raise ValueError(f"fault 'delay' must be seconds >= 0; got {self.delay!r}")
+        if self.kind == "redirect" and not str(self.location or "").startswith(("http://", "https://")):
+            raise ValueError(
+                f"fault 'redirect' needs 'location', an absolute http(s) URL; got {self.location!r}"
+            )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaultRule:
@@ -115,6 +125,7 @@ class FaultRule:
             "delay",
             "in_body",
             "late_write",
+            "location",
         }
         unknown = set(data) - allowed
         if unknown:
@@ -331,7 +342,7 @@ class FaultRegistry:
 
 
 def _rule_config(rule: FaultRule) -> dict[str, Any]:
-    keys = ("kind", "path", "method", "operation", "times", "skip", "retry_after", "delay")
+    keys = ("kind", "path", "method", "operation", "times", "skip", "retry_after", "delay", "location")
     return {k: getattr(rule, k) for k in keys}
 
 
@@ -465,6 +476,12 @@ class FaultMiddleware:
         elif rule.kind == "drop":
             await _drain(receive)
             await _abort_connection(raw_send)
+        elif rule.kind == "redirect":
+            await _drain(receive)
+            status = 302 if scope["method"] in ("GET", "HEAD") else 307
+            headers = [(b"location", str(rule.location).encode()), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
         elif rule.kind == "lost_response":
 
             async def swallow(message: Message) -> None:

@@ -239,3 +239,24 @@ def test_late_write_applies_the_request_after_the_gateway_error(emulator: Emulat
     while "late.backend@example.com" not in emails():
         assert time.monotonic() < deadline, "the late write never happened"
         time.sleep(0.1)
+
+
+@pytest.mark.parametrize(("method", "status"), [("GET", 302), ("POST", 307)])
+def test_redirect_sends_the_client_elsewhere_and_logs_what_it_carried(emulator, method, status) -> None:
+    import requests
+
+    other_host = emulator.url.replace("127.0.0.1", "localhost")
+    emulator.control.add_fault("redirect", path="/getuser$", location=f"{other_host}/feeds/kpis")
+    url = f"{emulator.url}/opensign/sandbox/api/v1.2/getuser"
+    answer = requests.request(method, url, headers={"x-api-token": "t"}, allow_redirects=False, timeout=5)
+    assert answer.status_code == status
+    assert answer.headers["location"] == f"{other_host}/feeds/kpis"
+    (call,) = emulator.control.requests(path="/getuser$")
+    assert call["fault"] == "redirect" and call["auth_header"] == "x-api-token"
+
+
+def test_redirect_needs_an_absolute_location(emulator) -> None:
+    from signs_emulator.client import ControlError
+
+    with pytest.raises(ControlError, match="location"):
+        emulator.control.add_fault("redirect", path="/getuser$")

@@ -440,3 +440,35 @@ def test_credentials_never_follow_a_redirect_to_another_host(two_hosts, method: 
     assert len(seen) == 1
     assert "x-api-token" not in seen[0] and "authorization" not in seen[0]
     assert all(CANARY not in value for value in seen[0].values())
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_opensign_token_never_follows_a_redirect_to_another_host(emulator, monkeypatch, method) -> None:
+    """The emulator redirects to itself under another host name; its log says what the client carried."""
+    from signs_provider.opensign.errors import OpenSignBadRequestError
+
+    hook = _opensign(emulator, monkeypatch)
+    other_host = emulator.url.replace("127.0.0.1", "localhost")
+    endpoint = "getuser" if method == "GET" else "createcontact"
+    emulator.control.add_fault(
+        "redirect", path=f"/{endpoint}$", location=f"{other_host}/opensign/sandbox/api/v1.2/{endpoint}"
+    )
+    with pytest.raises(OpenSignBadRequestError, match="Provide API Token"):  # arrived without the token
+        hook.request(
+            method, endpoint, json={"name": "R", "email": "r@example.com"} if method == "POST" else None
+        )
+    first, redirected = _calls(emulator, f"/{endpoint}")
+    assert first["fault"] == "redirect" and first["auth_header"] == "x-api-token"
+    assert redirected["auth_header"] is None
+
+
+def test_the_optisigns_key_never_follows_a_redirect_to_another_host(emulator, monkeypatch) -> None:
+    hook = _optisigns(emulator, monkeypatch)
+    other_host = emulator.url.replace("127.0.0.1", "localhost")
+    emulator.control.add_fault(
+        "redirect", path="/optisigns/graphql$", location=f"{other_host}/optisigns/graphql"
+    )
+    with pytest.raises(SignsApiError):
+        hook.execute("query { me { _id } }")
+    first, redirected = _calls(emulator, "/graphql")
+    assert first["auth_header"] == "authorization" and redirected["auth_header"] is None
