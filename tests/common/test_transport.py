@@ -472,3 +472,14 @@ def test_the_optisigns_key_never_follows_a_redirect_to_another_host(emulator, mo
         hook.execute("query { me { _id } }")
     first, redirected = _calls(emulator, "/graphql")
     assert first["auth_header"] == "authorization" and redirected["auth_header"] is None
+
+
+@pytest.mark.parametrize("secret", ["   ", "\t\n"])
+def test_a_blank_key_or_token_is_refused_before_any_request(emulator, monkeypatch, secret: str) -> None:
+    for hook in (
+        _opensign(emulator, monkeypatch, token=secret),
+        _optisigns(emulator, monkeypatch, key=secret),
+    ):
+        with pytest.raises(SignsConfigError, match="password field"):
+            hook.connection  # noqa: B018  (read on the first call, before any request)
+    assert emulator.control.requests() == []
