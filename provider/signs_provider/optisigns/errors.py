@@ -97,6 +97,18 @@ class OptiSignsScheduleOverlapError(OptiSignsGraphQLError):
         )
 
 
+class OptiSignsGuessRefutedError(OptiSignsGraphQLError):
+    """The API refused a name the provider used on weak evidence, and the feature cannot work without it.
+
+    The request failed validation, so nothing was applied. :attr:`refuted` is the name as the
+    emulator's ``--weak-names`` table writes it (``Mutation.pushToScreens``, ``Query.assets(first)``,
+    ``QueryAssetInput.tags``); the message says what to do instead (see
+    :mod:`signs_provider.optisigns.client.evidence`).
+    """
+
+    refuted: str = ""
+
+
 class OptiSignsNotFoundError(SignsApiError):
     """The screen, asset, playlist or schedule does not exist (or the key's team cannot see it)."""
 

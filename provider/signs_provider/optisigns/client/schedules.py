@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from signs_provider.optisigns.client.graphql import GraphQLSession
 
 SCHEDULE_FIELDS = "_id name tags path createdAt"
+# Not ScheduleItem.scheduleId (no public document selects it; the caller knows the schedule it listed).
 SCHEDULE_ITEM_FIELDS = (
-    "_id name scheduleId type assetId playlistId range { startDate endDate } repeatObject { rrule repeat }"
+    "_id name type assetId playlistId range { startDate endDate } repeatObject { rrule repeat }"
 )
 SCHEDULES_QUERY = list_query("schedules", "QueryScheduleInput", SCHEDULE_FIELDS)
 SCHEDULE_ITEMS_QUERY = list_query("scheduleItems", "QueryScheduleItemsInput", SCHEDULE_ITEM_FIELDS)
