@@ -335,7 +335,8 @@ class OpenSignHook(SignsHttpHook):
         options: Mapping[str, Any] | None = None,
     ) -> SentDocument:
         """Create a document the account owner signs themselves (``POST /selfsign``; ``url``: the
-        self-signing page); costs a credit."""
+        self-signing page); costs a credit. ``options`` are the settings the spec defines for
+        ``/selfsign`` (``SELF_SIGN_OPTIONS``); others are refused before any request."""
         return self.client.sending.self_sign_document(
             file, title=title, signer=signer, note=note, marker=marker, options=options
         )
@@ -575,7 +576,10 @@ class OpenSignHook(SignsHttpHook):
     def update_folder(
         self, folder_id: str, *, name: str | None = None, parent_folder_id: str | None = None
     ) -> dict[str, Any]:
-        """Rename a folder and/or move it (``parent_folder_id=""`` moves it to the root)."""
+        """Rename a folder and/or move it (``parent_folder_id=""`` moves it to the root).
+
+        The API requires ``folderName`` on every update, so a move without ``name`` reads the folder
+        first and sends its current name (one GET more)."""
         return self.client.folders.update_folder(folder_id, name=name, parent_folder_id=parent_folder_id)
 
     def delete_folder(self, folder_id: str) -> dict[str, Any]:

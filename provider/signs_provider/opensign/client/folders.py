@@ -34,14 +34,32 @@ class Folders:
     def update_folder(
         self, folder_id: str, *, name: str | None = None, parent_folder_id: str | None = None
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {}
-        if name is not None:
-            body["folderName"] = name
+        if name is None and parent_folder_id is None:
+            raise SignsConfigError("update_folder: give name and/or parent_folder_id.")
+        if name is not None and not str(name).strip():
+            raise SignsConfigError(
+                "name: empty. A folder needs a name; leave name unset to keep the current one."
+            )
+        # ``PUT /folder/{id}`` takes ``folder_body``, whose ``folderName`` is required (spec v1.2; its
+        # ``required`` says ``foldername``, a known typo for the property ``folderName``,
+        # ../shared/evidence/README.md). A move alone therefore sends the folder's current name, read
+        # first: the body is valid whether the hosted server enforces the requirement or not, and the
+        # name it keeps is the one the folder had.
+        current = name if name is not None else self._current_name(folder_id)
+        body: dict[str, Any] = {"folderName": str(current).strip()}
         if parent_folder_id is not None:
             body["parentFolderId"] = parent_folder_id
-        if not body:
-            raise SignsConfigError("update_folder: give name and/or parent_folder_id.")
         return self.rest.call(UPDATE_FOLDER, folder_id, json=body)
+
+    def _current_name(self, folder_id: str) -> str:
+        folder = self.get_folder(folder_id)
+        current = folder.get("folderName") if isinstance(folder, dict) else None
+        if not isinstance(current, str) or not current.strip():
+            raise SignsConfigError(
+                f"name: OpenSign's folder {folder_id!r} has no readable folderName to keep, and the update "
+                "must send one; give name= with the folder's name."
+            )
+        return current
 
     def delete_folder(self, folder_id: str) -> dict[str, Any]:
         return self.rest.delete(DELETE_FOLDER, folder_id)

@@ -88,6 +88,31 @@ DOCUMENT_OPTIONS = frozenset(
     }
 )
 DRAFT_DOCUMENT_OPTIONS = DOCUMENT_OPTIONS | {"hide_signer_signing_links"}
+#: Settings of ``POST /selfsign``: exactly the properties its spec body (``selfsigndocument_body``,
+#: ../shared/evidence/opensign-openapi/opensign-v1.2.yaml) declares next to file/title/note/signer. The
+#: other document settings (allow_modifications, allow_offline_sign, auto_reminder, enableOTP,
+#: remind_once_in_every, send_in_order_strict, sendInOrder, prefill) are not defined there: refused
+#: before any request rather than sent on no evidence (issue 10).
+SELF_SIGN_OPTIONS = frozenset(
+    {
+        "file_password",
+        "description",
+        "timeToCompleteDays",
+        "folderId",
+        "send_email",
+        "email_subject",
+        "email_body",
+        "enableTour",
+        "redirect_url",
+        "sender_name",
+        "sender_email",
+        "merge_certificate",
+        "notify_on_signatures",
+        "pen_colors",
+        "bcc",
+        "cc",
+    }
+)
 #: Overrides of ``POST /createdocument/{template_id}``; ``file`` replaces the template's PDF.
 TEMPLATE_DOCUMENT_OPTIONS = (DOCUMENT_OPTIONS - {"description"}) | {"file_password"}
 #: Settings of ``POST /createtemplate`` (and drafttemplate/publictemplate) next to file/title/note/signers.
@@ -112,7 +137,9 @@ DOCUMENT_UPDATE_FIELDS = frozenset(
         "cc",
     }
 )
-TEMPLATE_UPDATE_FIELDS = DOCUMENT_UPDATE_FIELDS | {"file", "file_password", "allow_offline_sign"}
+#: Keys of ``PUT /template/{id}`` (spec: ``template_template_id_body``). ``allow_offline_sign`` is not among
+#: them (it was sent before issue 10): refused before any request.
+TEMPLATE_UPDATE_FIELDS = DOCUMENT_UPDATE_FIELDS | {"file", "file_password"}
 
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
@@ -148,10 +175,18 @@ _TEXT_OPTIONS = frozenset(
 #: Documents sent by this provider carry a marker unique to the task run that sent them, so that a
 #: retry (of a request or of the task) can find a document an earlier attempt created. It goes into a
 #: field that ``documentlist`` returns (list items have ``title`` and ``note``, not ``description``):
-#: ``note`` for direct creates, where OpenSign documents it; ``title`` for creates from a template,
-#: whose documented body has a ``title`` override but no ``note``. Each choice is this one line.
+#: ``note`` for direct creates, where OpenSign documents it (spec: createdocument_body,
+#: draftdocument_body, selfsigndocument_body); for creates from a template, into BOTH
+#: ``TEMPLATE_MARKER_FIELDS``: ``title`` is the one the spec documents (createdocument_template_id_body),
+#: but the last open-source server (v1, see ../shared/evidence/README.md) ignored it in favour of the
+#: template's name; ``note`` is not documented on that operation (the spec's body allows extra properties,
+#: no ``additionalProperties: false``), and a server that reads it keeps the marker where the title was
+#: dropped. Which one the hosted server keeps cannot be settled from public sources; the search
+#: (:func:`carries_marker`) checks both, so the marker is found whichever reading holds. [INFERRED]:
+#: a server that neither keeps the title nor reads ``note`` leaves no marker (evidence.py says so).
 MARKER_FIELD = "note"
 TEMPLATE_MARKER_FIELD = "title"
+TEMPLATE_MARKER_FIELDS = ("title", "note")
 MARKER_PREFIX = "af-"
 
 
@@ -190,7 +225,8 @@ def with_marker(text: str, marker: str) -> str:
 def carries_marker(item: Mapping[str, Any], marker: str) -> bool:
     """Whether a document (a list item or ``GET /document`` body) was sent with ``marker``."""
     return any(
-        marker in str(item.get(key) or "") for key in {MARKER_FIELD, TEMPLATE_MARKER_FIELD, "title", "name"}
+        marker in str(item.get(key) or "")
+        for key in {MARKER_FIELD, TEMPLATE_MARKER_FIELD, *TEMPLATE_MARKER_FIELDS, "title", "name"}
     )
 
 

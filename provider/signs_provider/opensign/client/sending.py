@@ -30,8 +30,9 @@ from signs_provider.opensign.client.documents import DOCUMENT_LIST, Documents
 from signs_provider.opensign.client.payloads import (
     DOCUMENT_OPTIONS,
     DRAFT_DOCUMENT_OPTIONS,
+    SELF_SIGN_OPTIONS,
     TEMPLATE_DOCUMENT_OPTIONS,
-    TEMPLATE_MARKER_FIELD,
+    TEMPLATE_MARKER_FIELDS,
     CreateRequest,
     PdfFile,
     PdfInput,
@@ -188,13 +189,20 @@ class Sending:
             note=note,
             marker=marker,
             options=options,
-            allowed=DOCUMENT_OPTIONS - {"sendInOrder", "prefill"},
+            allowed=SELF_SIGN_OPTIONS,
             require_widgets=False,
             statuses=SENT_STATUSES,
         )
-        # The spec's schema has a singular "signer" object although its required list says "signers".
+        # The spec (selfsigndocument_body) declares a singular ``signer`` object but requires ``signers``
+        # (a known typo, ../shared/evidence/README.md); which one the hosted server reads cannot be settled
+        # from public sources. The body allows extra properties (no ``additionalProperties: false``), so
+        # both go out with the same content: ``signer`` as the object the spec declares, ``signers`` as
+        # the one-item list the spec requires (the list shape every other create documents). A server
+        # reading either one sees the signer; the body validates against the spec as written.
         fields = dict(request.fields)
-        fields["signer"] = fields.pop("signers")[0]
+        (only,) = fields["signers"]
+        fields["signer"] = dict(only)
+        fields["signers"] = [dict(only)]
         return self.send(replace(request, fields=fields))
 
     def send_template_for_signature(
@@ -216,7 +224,9 @@ class Sending:
         if prefill is not None:
             fields["prefill"] = validate_prefill(prefill, by_name=True)
         if marker:
-            fields[TEMPLATE_MARKER_FIELD] = with_marker(str(fields.get(TEMPLATE_MARKER_FIELD) or ""), marker)
+            # In the title (documented) and in ``note`` (not documented here): see TEMPLATE_MARKER_FIELDS.
+            for key in TEMPLATE_MARKER_FIELDS:
+                fields[key] = with_marker(str(fields.get(key) or ""), marker)
         pdf = PdfFile(file) if file is not None else None
         return self.send(
             CreateRequest(
