@@ -17,6 +17,7 @@ GET_CONTACT = Endpoint("GET", "contact/{contact_id}", idempotent=True)
 UPDATE_CONTACT = Endpoint("PUT", "contact/{contact_id}", idempotent=True)
 DELETE_CONTACT = Endpoint("DELETE", "contact/{contact_id}", idempotent=True)
 CONTACT_LIST = Endpoint("GET", "contactlist", idempotent=True)
+#: Evidence: spec v1.2 ``createcontact_body`` and ``updatecontact_body`` (name and email required on create).
 CONTACT_FIELDS = frozenset({"name", "email", "phone", "company", "job_title"})
 
 

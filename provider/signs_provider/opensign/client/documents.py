@@ -58,6 +58,7 @@ class Documents:
         return self.rest.paginate(DOCUMENT_LIST, doctype_of(status), page_size=page_size, max_items=max_items)
 
     def update_document(self, document_id: str, **fields: Any) -> dict[str, Any]:
+        # Evidence: spec ``document_document_id_body`` (payloads.DOCUMENT_UPDATE_FIELDS).
         return self.rest.call(UPDATE_DOCUMENT, document_id, json=update_body(fields, DOCUMENT_UPDATE_FIELDS))
 
     def revoke_document(self, document_id: str, reason: str = "") -> dict[str, Any]:
@@ -78,6 +79,7 @@ class Documents:
 
         try:
             return send_once(
+                # Evidence: spec ``revokedocument`` declares ``reason``.
                 lambda: self.rest.call(REVOKE_DOCUMENT, document_id, json={"reason": reason}),
                 revoked,
                 what=f"revoke of document {document_id}",
@@ -98,6 +100,7 @@ class Documents:
     ) -> dict[str, Any]:
         if not is_email(email):
             raise SignsConfigError(f"email: {email!r} is not an email address.")
+        # Evidence: spec ``resendmail_body`` (document_id and email required; email_subject, email_body).
         payload: dict[str, Any] = {"document_id": object_id(document_id), "email": email.strip()}
         if subject is not None:
             payload["email_subject"] = subject

@@ -23,6 +23,7 @@ class Folders:
     def create_folder(self, name: str, *, parent_folder_id: str | None = None) -> dict[str, Any]:
         if not str(name or "").strip():
             raise SignsConfigError("name: missing. A folder needs a name.")
+        # Evidence: spec ``folder_body`` (folderName, parentFolderId).
         body = {"folderName": name.strip()}
         if parent_folder_id:
             body["parentFolderId"] = object_id(parent_folder_id)

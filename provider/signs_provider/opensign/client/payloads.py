@@ -59,6 +59,7 @@ DRAWN_WIDGET_TYPES = frozenset({"signature", "stamp", "initials", "image"})
 SIGNER_ROLES = ("signer", "viewer", "approver")
 
 #: Settings accepted next to ``file``/``title``/``signers`` when creating a document (API names).
+#: Evidence: spec v1.2 ``createdocument_body`` declares each (see evidence.py; tested).
 DOCUMENT_OPTIONS = frozenset(
     {
         "file_password",
@@ -87,6 +88,7 @@ DOCUMENT_OPTIONS = frozenset(
         "prefill",
     }
 )
+#: Evidence: spec ``draftdocument_body`` (adds ``hide_signer_signing_links``).
 DRAFT_DOCUMENT_OPTIONS = DOCUMENT_OPTIONS | {"hide_signer_signing_links"}
 #: Settings of ``POST /selfsign``: exactly the properties its spec body (``selfsigndocument_body``,
 #: ../shared/evidence/opensign-openapi/opensign-v1.2.yaml) declares next to file/title/note/signer. The
@@ -114,10 +116,13 @@ SELF_SIGN_OPTIONS = frozenset(
     }
 )
 #: Overrides of ``POST /createdocument/{template_id}``; ``file`` replaces the template's PDF.
+#: Evidence: spec ``createdocument_template_id_body`` (no ``description``, no ``note``).
 TEMPLATE_DOCUMENT_OPTIONS = (DOCUMENT_OPTIONS - {"description"}) | {"file_password"}
 #: Settings of ``POST /createtemplate`` (and drafttemplate/publictemplate) next to file/title/note/signers.
+#: Evidence: spec ``createtemplate_body``, the body of all three.
 TEMPLATE_OPTIONS = DOCUMENT_OPTIONS - {"folderId", "send_email", "email_subject", "email_body"}
 #: Keys ``PUT /document/{id}`` accepts (anything else makes OpenSign refuse the whole update).
+#: Evidence: spec ``document_document_id_body``.
 DOCUMENT_UPDATE_FIELDS = frozenset(
     {
         "name",
@@ -639,6 +644,8 @@ def direct_fields(
     require_widgets: bool,
 ) -> dict[str, Any]:
     """The fields of a create from a PDF (``createdocument``, ``draftdocument``, ``selfsign``)."""
+    # Evidence: title, note, signers: declared by createdocument_body, draftdocument_body and (signer in
+    # the singular) selfsigndocument_body; ``allowed`` is the option set of the operation.
     fields: dict[str, Any] = {"title": check_title(title), "note": note or ""}
     fields.update(check_options(options, allowed, field="options"))
     if "prefill" in fields:

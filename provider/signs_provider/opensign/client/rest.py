@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
     from signs_provider.common.transport import AsyncTransport, Reply, SyncTransport
 
+#: Query ``limit``/``skip`` on list reads: declared by the spec on contactlist, documentlist, templatelist
+#: and folderlist (which also declares ``parentFolderId``).
 MAX_PAGE_SIZE = 500  # documented maximum of `limit` on list endpoints
 JSON_HEADERS = {"Content-Type": "application/json"}
 _PLACEHOLDER = re.compile(r"{(\w+)}")

@@ -49,6 +49,7 @@ class Templates:
             raise SignsConfigError(f"kind: {kind!r} is not one of {', '.join(CREATE_TEMPLATE)}.")
         pdf = PdfFile(file)
         facts = pdf.inspect()
+        # Evidence: spec ``createtemplate_body`` (file, title, note, signers; TEMPLATE_OPTIONS).
         fields: dict[str, Any] = {"title": check_title(title), "note": note or ""}
         fields.update(check_options(options, TEMPLATE_OPTIONS, field="options"))
         fields["signers"] = validate_placeholders(signers, facts)

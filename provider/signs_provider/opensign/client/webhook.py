@@ -30,6 +30,7 @@ class Webhook:
         require_secure_url(url, field="url")
         # "Webhook url already exists!" (401) means it is set to this URL already.
         with contextlib.suppress(OpenSignConflictError):
+            # Evidence: spec ``webhook_body`` declares ``url`` (its ``required`` says ``Url``, a known typo).
             self.rest.call(SET_WEBHOOK, json={"url": url})
         return url
 
