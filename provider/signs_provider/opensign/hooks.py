@@ -361,6 +361,9 @@ class OpenSignHook(SignsHttpHook):
         :param prefill: ``{"widgets": [{"name": ..., "response": ...}]}`` values filled in before sending.
         :param file: a PDF replacing the template's file.
         :param options: overrides of the template's settings under their API names.
+        :param marker: appended to the title (the field the spec documents) and sent as the ``note``
+            as well (not documented on this operation), because the last open-source server named such
+            documents after the template; the marker search reads both (see ``client/evidence.py``).
         """
         return self.client.sending.send_template_for_signature(
             template_id,
