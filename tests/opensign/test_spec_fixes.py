@@ -107,3 +107,68 @@ def test_update_template_refuses_a_field_the_spec_does_not_define_there(hook, em
     with pytest.raises(SignsConfigError, match="allow_offline_sign: not a field OpenSign can update here"):
         hook.update_template("abc123", allow_offline_sign=True)
     assert emulator.control.requests() == []
+
+
+def _server_reading(monkeypatch, *, keeps_title: bool, keeps_note: bool) -> None:
+    """Make the (in-process) emulator read a template send as another server might: the last open-source
+    server (v1) named the document after the template, ignoring ``title``; ``keeps_note`` is the reading
+    where the undocumented ``note`` is kept. The route looks ``_new_document`` up at call time."""
+    from signs_emulator.opensign.routes import documents as routes
+
+    original = routes._new_document
+
+    def new_document(call, **kwargs):
+        template_id = kwargs.get("template_id")
+        if template_id:
+            template = call.env.template(template_id)
+            if not keeps_title:
+                kwargs["title"] = template.title
+            if not keeps_note:
+                kwargs["note"] = template.note
+        return original(call, **kwargs)
+
+    monkeypatch.setattr(routes, "_new_document", new_document)
+
+
+@pytest.fixture
+def nda(hook, pdf) -> str:
+    template = hook.create_template(
+        pdf, title="NDA", note="", signers=[{"role": "Employee", "widgets": ADA["widgets"]}]
+    )
+    return str(template["objectId"])
+
+
+def _send_with_lost_answer(make_hook, opensign, template_id: str) -> object:
+    opensign.control.add_fault(
+        "lost_response", path=f"/createdocument/{template_id}$", method="POST", times=1
+    )
+    hook = make_hook(landing_wait=1.0)
+    return hook.send_template_for_signature(
+        template_id,
+        signers=[{"role": "Employee", "name": "Ada Lovelace", "email": "ada@example.com"}],
+        marker="af-0123456789abcdef0123",
+    )
+
+
+def _sent_from(opensign, template_id: str) -> list[dict]:
+    from tests.opensign.conftest import documents
+
+    return [d for d in documents(opensign) if d.get("template_id", d.get("templateId")) == template_id]
+
+
+def test_a_lost_template_send_is_found_when_the_server_ignores_the_title(
+    make_hook, opensign, nda, monkeypatch
+) -> None:
+    _server_reading(monkeypatch, keeps_title=False, keeps_note=True)
+    sent = _send_with_lost_answer(make_hook, opensign, nda)
+    assert sent.recovered and sent.title == "NDA"
+    assert len(_sent_from(opensign, nda)) == 1
+
+
+def test_a_lost_template_send_is_found_when_the_server_ignores_the_note(
+    make_hook, opensign, nda, monkeypatch
+) -> None:
+    _server_reading(monkeypatch, keeps_title=True, keeps_note=False)
+    sent = _send_with_lost_answer(make_hook, opensign, nda)
+    assert sent.recovered
+    assert len(_sent_from(opensign, nda)) == 1

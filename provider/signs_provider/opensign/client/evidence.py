@@ -85,7 +85,8 @@ UNEVIDENCED: tuple[Guess, ...] = (
         ),
         fallback=(
             "The marker search reads both 'title' and 'note' (payloads.carries_marker), so a document is "
-            "found whichever one the server keeps (tests/opensign/test_spec_fixes.py). [INFERRED] a server "
+            "found whichever one the server keeps (tests/opensign/test_spec_fixes.py::test_a_lost_template_send_is_"
+            "found_when_the_server_ignores_the_title, and ..._ignores_the_note). [INFERRED] a server "
             "keeping neither leaves no marker: a lost answer then ends in AmbiguousWriteError (never "
             "resent by the call), and a task retry cannot find the first document."
         ),
