@@ -103,3 +103,21 @@ def test_a_plain_http_file_url_is_refused_naming_the_host_only() -> None:
 def test_downloads_never_carry_the_api_token(hook) -> None:
     assert "x-api-token" in hook.transport.session.headers
     assert not any(k.lower() == "x-api-token" for k in hook.download_session.headers)
+
+
+def test_download_into_an_object_storage_folder_that_does_not_exist_yet(
+    hook, send, opensign, tmp_path
+) -> None:
+    """A URL ending in "/" is a folder, even where the store has no folder yet (S3 prefixes): both files
+    land in it under their own names, rather than one overwriting the other at the folder's own key."""
+    sent = send()
+    opensign.control.sign(sent.document_id, "ada@example.com")
+    folder = f"file://{tmp_path}/archive/2026-12-02/"
+    signed = hook.download_signed_document(sent.document_id, folder)
+    certificate = hook.download_certificate(sent.document_id, folder)
+    assert signed.endswith(f"2026-12-02/{sent.document_id}-signed.pdf")
+    assert certificate.endswith(f"2026-12-02/{sent.document_id}-certificate.pdf")
+    assert sorted(p.name for p in (tmp_path / "archive" / "2026-12-02").iterdir()) == [
+        f"{sent.document_id}-certificate.pdf",
+        f"{sent.document_id}-signed.pdf",
+    ]

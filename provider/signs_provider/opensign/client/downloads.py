@@ -121,11 +121,19 @@ def check_download_url(url: str, what: str) -> str:
 
 
 def download_target(destination: Any, default_name: str) -> Any:
-    """A file path for ``destination``: itself, or ``default_name`` inside it when it is a folder."""
+    """A file path for ``destination``: itself, or ``default_name`` inside it when it is a folder.
+
+    A folder is a path that ends in ``/`` or one that exists as a folder. The trailing ``/`` is read
+    before a URL becomes an ``ObjectStoragePath``, which drops it: an S3 prefix with nothing in it yet
+    is not a folder to ``is_dir()``.
+    """
     if isinstance(destination, str) and "://" in destination:
         from airflow.sdk import ObjectStoragePath
 
+        folder = destination.endswith("/")
         destination = ObjectStoragePath(destination)
+        if folder:
+            return destination / default_name
     elif isinstance(destination, (str, os.PathLike)):
         text = os.fspath(destination)
         destination = Path(text).expanduser()
