@@ -133,7 +133,10 @@ def download_target(destination: Any, default_name: str) -> Any:
         folder = destination.endswith("/")
         destination = ObjectStoragePath(destination)
         if folder:
-            return destination / default_name
+            destination = destination / default_name
+            with contextlib.suppress(Exception):  # object stores have no real folders to create
+                destination.parent.mkdir(parents=True, exist_ok=True)
+            return destination
     elif isinstance(destination, (str, os.PathLike)):
         text = os.fspath(destination)
         destination = Path(text).expanduser()
