@@ -108,6 +108,9 @@ def core_hook(emulator, monkeypatch) -> OptiSignsHook:
     return _connect(monkeypatch, password=OPTISIGNS_DEMO_KEY, host=emulator.optisigns_graphql_url)
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False, reason="sends query { me } (third-party evidence only) as a user's document"
+)
 def test_execute_returns_data_and_sends_the_bearer_key(core_hook, emulator) -> None:
     me = core_hook.execute("query { me { _id email } }")["me"]
     assert me["_id"] and "@" in me["email"]
@@ -115,6 +118,9 @@ def test_execute_returns_data_and_sends_the_bearer_key(core_hook, emulator) -> N
     assert ok and me["email"] in message
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False, reason="asserts teamId is sent where no trusted document sends it"
+)
 def test_team_id_is_sent_where_the_operation_declares_it(emulator, monkeypatch) -> None:
     # Team "999" does not exist: the emulator only says so if the hook really sent it.
     hook = _connect(
@@ -160,6 +166,9 @@ def test_validation_error_for_selection_on_a_json_scalar(core_hook) -> None:
         )
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False, reason="sends query { me } (third-party evidence only) as a user's document"
+)
 def test_scope_error_says_which_scope_is_missing(emulator, monkeypatch) -> None:
     hook = _connect(monkeypatch, password=OPTISIGNS_READONLY_KEY, host=emulator.optisigns_graphql_url)
     assert hook.execute("query { me { _id } }")["me"]
@@ -242,6 +251,9 @@ def test_the_cleaned_api_key_is_masked_too(optisigns_env, monkeypatch) -> None:
 
 
 @pytest.mark.parametrize("status", ["429", "503"])
+@pytest.mark.signs_emulator_pessimistic(
+    False, reason="sends query { me } (third-party evidence only) as a user's document"
+)
 def test_transient_errors_inside_http_200_are_retried_for_queries(hook, emulator, status: str) -> None:
     emulator.control.add_fault(status, path="/optisigns/graphql", in_body=True, times=2, retry_after=0)
     hook.retry_policy = RetryPolicy(max_attempts=4, initial_backoff=0.01, max_backoff=0.02)

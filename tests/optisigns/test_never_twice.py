@@ -70,6 +70,10 @@ def _landed_once(call, count, *, late: float) -> None:
 
 
 @pytest.mark.parametrize("late", [0.5, 3.5])
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="its fault hits the first request, which pessimistic mode refuses in validation (a weak name) before the repaired one is sent",
+)
 def test_upsert_playlist_after_a_late_drop_makes_one(optisigns_env, late) -> None:
     hook = timeout_hook()
     late_drop(optisigns_env, "savePlaylist", late)
@@ -80,6 +84,10 @@ def test_upsert_playlist_after_a_late_drop_makes_one(optisigns_env, late) -> Non
 
 
 @pytest.mark.parametrize("late", [0.5, 3.5])
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="its fault hits the first request, which pessimistic mode refuses in validation (a weak name) before the repaired one is sent",
+)
 def test_upsert_schedule_after_a_late_drop_makes_one(optisigns_env, late) -> None:
     hook = timeout_hook()
     late_drop(optisigns_env, "saveSchedule", late)
@@ -189,6 +197,9 @@ def test_concurrent_upsert_website_asset_converges_on_one(optisigns_env) -> None
     assert {r["_id"] for r in results} == {left[0]["_id"]}
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False, reason="deletes a schedule (OBJECT_TYPES.SCHEDULE: no evidence)"
+)
 def test_concurrent_upsert_schedule_converges_on_one(optisigns_env) -> None:
     results = _concurrently(lambda: OptiSignsHook(retry_policy=FAST).upsert_schedule("Mapped"))
     left = named(OptiSignsHook().list_schedules(), "Mapped")
@@ -200,6 +211,10 @@ def test_concurrent_upsert_schedule_converges_on_one(optisigns_env) -> None:
 
 
 @pytest.mark.parametrize("in_body", [False, True], ids=["http-429", "429-inside-200"])
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="counts requests: pessimistic mode adds the first one, refused in validation for a weak name",
+)
 def test_a_rate_limited_create_is_retried(optisigns_env, in_body) -> None:
     hook = OptiSignsHook(retry_policy=FAST, landing_wait=0.5)
     optisigns_env.control.add_fault(
@@ -319,6 +334,10 @@ def _later(optisigns_env) -> str:
     )
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_push_operator_schedule_retry_does_not_queue_twice(optisigns_env) -> None:
     context = {"ti": _TaskInstance()}
     op, kitchen = _push(optisigns_env, "SCHEDULE", start_at=_later(optisigns_env))
@@ -328,6 +347,10 @@ def test_push_operator_schedule_retry_does_not_queue_twice(optisigns_env) -> Non
     assert len(optisigns_env.control.screen(kitchen)["scheduleGoLive"]) == 1
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_push_operator_takeover_retry_does_not_restart_the_timer(optisigns_env) -> None:
     context = {"ti": _TaskInstance()}
     op, kitchen = _push(optisigns_env, "TEMPORARILY", takeover_minutes=30)
@@ -340,6 +363,10 @@ def test_push_operator_takeover_retry_does_not_restart_the_timer(optisigns_env) 
 
 
 @pytest.mark.parametrize("fault", ["lost_response", "late_drop"])
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_push_operator_schedule_with_a_lost_answer_is_found_on_the_screens(optisigns_env, fault) -> None:
     context = {"ti": _TaskInstance()}
     op, kitchen = _push(optisigns_env, "SCHEDULE", start_at=_later(optisigns_env))
@@ -353,6 +380,10 @@ def test_push_operator_schedule_with_a_lost_answer_is_found_on_the_screens(optis
     assert len(optisigns_env.control.screen(kitchen)["scheduleGoLive"]) == 1
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_push_operator_takeover_lost_beyond_the_wait_raises_and_the_retry_finds_it(optisigns_env) -> None:
     context = {"ti": _TaskInstance()}
     op, kitchen = _push(optisigns_env, "TEMPORARILY", takeover_minutes=30)
@@ -366,6 +397,10 @@ def test_push_operator_takeover_lost_beyond_the_wait_raises_and_the_retry_finds_
     assert optisigns_env.control.count(operation="pushToScreens") == 1
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_push_now_is_still_sent_each_time(optisigns_env) -> None:
     # NOW is idempotent: a retry sends it again, which leaves the screens as they are.
     context = {"ti": _TaskInstance()}

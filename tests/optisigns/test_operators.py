@@ -92,6 +92,10 @@ def test_template_fields_are_attributes() -> None:
             assert hasattr(op, field), (op.task_id, field)
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="a user's document filtering playlists by name (QueryPlaylistInput.name: no evidence), sent as written",
+)
 def test_graphql_operator_renders_and_returns_data(optisigns_env, context) -> None:
     with DAG("t_graphql", params={"name": "Lobby Loop"}):
         op = OptiSignsGraphQLOperator(
@@ -173,6 +177,10 @@ def test_sync_playlist_operator_checks_items_first(optisigns_env, context) -> No
     assert optisigns_env.control.requests() == []
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_push_operator_by_tag_and_names(optisigns_env, context) -> None:
     hook = OptiSignsHook()
     playlist = hook.find_playlist("Office Rotation")["_id"]
@@ -211,6 +219,10 @@ def test_assign_operator(optisigns_env, context) -> None:
         OptiSignsAssignContentOperator(task_id="none", asset_id=asset).execute(context)
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="counts requests: pessimistic mode adds the first one, refused in validation for a weak name",
+)
 def test_assign_operator_resolves_the_screens_once(optisigns_env, context) -> None:
     hook = OptiSignsHook()
     asset = hook.find_playlist("Lobby Loop")["assets"][0]["_id"]

@@ -274,7 +274,8 @@ class OptiSignsHook(SignsHttpHook):
         try:
             try:
                 # Query.me rests on a third party (pd-10-me): see client.evidence.WEAK_NAMES.
-                me = self.execute("query { me { _id email } }")["me"] or {}
+                me = self.client.graphql.execute("query { me { _id email } }", idempotent=True, repair=True)
+                me = me["me"] or {}
             except OptiSignsGuessRefutedError:
                 # The API has no `me`: any read with the key proves it works (devices: official).
                 screens = self.client.screens.list()

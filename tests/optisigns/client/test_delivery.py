@@ -24,6 +24,9 @@ from tests.optisigns.conftest import (
 )
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False, reason="blanks a screen with currentType NONE (MEDIA_TYPES.NONE: third-party evidence only)"
+)
 def test_assign_content_sets_each_screen(hook, emulator) -> None:
     screens = screens_by_name(hook)
     kitchen, wall = screens["Office Kitchen"]["_id"], screens["Office KPI Wall"]["_id"]
@@ -45,6 +48,10 @@ def test_assign_content_is_retried_as_idempotent(hook, emulator) -> None:
     assert emulator.control.count(operation="updateDevice") == 2
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_push_now_to_a_tag_is_one_call(hook, emulator) -> None:
     asset = hook.upsert_website_asset("Pushed", "https://p.example.com")["_id"]
     emulator.control.reset_requests()
@@ -92,6 +99,10 @@ def test_push_bad_input_fails_before_any_request(hook, emulator, kwargs, message
     assert emulator.control.requests() == []
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_push_scheduled_with_expiry_then_reverts(hook, emulator) -> None:
     kitchen = screens_by_name(hook)["Office Kitchen"]
     before = screen_content(kitchen)
@@ -111,6 +122,10 @@ def test_push_scheduled_with_expiry_then_reverts(hook, emulator) -> None:
     assert showing(emulator, kitchen["_id"]) == before
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_push_takeover_then_reverts(hook, emulator) -> None:
     entrance = screens_by_name(hook)["Lobby Entrance"]
     asset = hook.upsert_website_asset("Alert", "https://alert.example.com")["_id"]
@@ -120,6 +135,10 @@ def test_push_takeover_then_reverts(hook, emulator) -> None:
     assert showing(emulator, entrance["_id"]) == screen_content(entrance)
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_push_scheduled_with_a_lost_answer_is_found_on_the_screens_not_resent(hook, emulator) -> None:
     asset = hook.upsert_website_asset("Promo", "https://promo.example.com")["_id"]
     emulator.control.add_fault("lost_response", operation="pushToScreens")
@@ -143,6 +162,10 @@ def test_push_scheduled_whose_answer_is_lost_and_never_lands_raises(hook, emulat
     assert emulator.control.count(operation="pushToScreens") == 1
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_push_now_is_retried_after_a_lost_answer(hook, emulator) -> None:
     asset = hook.upsert_website_asset("Promo", "https://promo.example.com")["_id"]
     emulator.control.add_fault("lost_response", operation="pushToScreens")
@@ -151,6 +174,10 @@ def test_push_now_is_retried_after_a_lost_answer(hook, emulator) -> None:
     assert all(showing(emulator, s["_id"]) == ("ASSET", asset) for s in hook.list_screens(tags=["kpi"]))
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
 def test_scheduled_push_times_are_the_screens_local_time(hook, emulator) -> None:
     from zoneinfo import ZoneInfo
 

@@ -19,6 +19,9 @@ from tests.optisigns.conftest import (
 )
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False, reason="asserts the playlist's tags (PlaylistInput.tags: no evidence)"
+)
 def test_upsert_playlist_is_create_or_update_by_name(hook, emulator) -> None:
     created = hook.upsert_playlist("Lobby KPIs", tags=["lobby"])
     again = hook.upsert_playlist("Lobby KPIs", tags=["lobby"])
@@ -29,6 +32,10 @@ def test_upsert_playlist_is_create_or_update_by_name(hook, emulator) -> None:
     assert len(hook.list_playlists(name="Lobby KPIs")) == 1
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="its fault hits the first request, which pessimistic mode refuses in validation (a weak name) before the repaired one is sent",
+)
 def test_upsert_playlist_after_a_lost_answer_creates_one(hook, emulator) -> None:
     emulator.control.add_fault("lost_response", operation="savePlaylist")
     created = hook.upsert_playlist("Lost")
@@ -145,6 +152,10 @@ def test_sync_replacing_every_item_adds_before_it_removes(hook, emulator) -> Non
     assert playlist_items(hook, playlist) == [(b, 7.0)]
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="its fault hits the first request, which pessimistic mode refuses in validation (a weak name) before the repaired one is sent",
+)
 def test_timed_out_create_that_never_shows_up_raises_instead_of_resending(optisigns_env) -> None:
     import time
 

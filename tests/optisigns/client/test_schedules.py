@@ -46,6 +46,10 @@ def test_schedule_items_with_recurrence_and_overlap(hook, emulator) -> None:
     assert [i["_id"] for i in hook.list_schedule_items(schedule["_id"])] == [item["_id"]]
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="its fault hits the first request, which pessimistic mode refuses in validation (a weak name) before the repaired one is sent",
+)
 def test_add_schedule_item_after_a_lost_answer_adds_once(hook, emulator) -> None:
     schedule = hook.upsert_schedule("Lossy schedule")["_id"]
     asset = hook.upsert_website_asset("S", "https://s.example.com")["_id"]

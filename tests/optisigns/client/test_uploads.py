@@ -28,6 +28,10 @@ def _write(path, data: bytes):
     return path
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="counts requests: pessimistic mode adds the first one, refused in validation for a weak name",
+)
 def test_upload_file_three_steps_then_ready(hook, emulator, png) -> None:
     asset = hook.upload_file(png, name="Lobby slide", tags=["lobby"])
     assert asset["originalFileName"] == "Lobby slide.png"
@@ -57,6 +61,10 @@ def test_upload_bytes_and_object_storage_path(hook, emulator, png) -> None:
     assert sizes[from_bytes["_id"]] == sizes[from_store["_id"]] == png.stat().st_size
 
 
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="counts requests: pessimistic mode adds the first one, refused in validation for a weak name",
+)
 def test_upload_does_not_send_the_api_key_to_the_upload_service(hook, emulator, png) -> None:
     hook.upload_file(png)
     # The emulator records which auth header each request carried (the name only, never the value).

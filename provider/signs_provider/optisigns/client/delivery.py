@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from signs_provider.optisigns.client.screens import Screens
     from signs_provider.optisigns.client.types import PushMode, Screen
 
+# Evidence: pushToScreens rests on an unshipped draft of OptiSigns' SDK (sdkdraft-03, official-draft) and
+# a third party; where the API refuses it the call raises OptiSignsGuessRefutedError pointing to
+# assign_content (updateDevice, official). See client/evidence.py WEAK_NAMES.
 _PUSH_TO_SCREENS = (
     "mutation PushToScreens($force: Boolean, $payload: PushToScreensInput!, $teamId: String) {\n"
     "  pushToScreens(force: $force, payload: $payload, teamId: $teamId)\n}"

@@ -168,7 +168,12 @@ def Mutation(document: str, field: str, *, idempotent: bool) -> Operation:
 
 
 def list_query(field: str, input_type: str, fields: str) -> Operation:
-    """The Relay-style list query of ``field``, filtered by a ``query`` input."""
+    """The Relay-style list query of ``field``, filtered by a ``query`` input.
+
+    Evidence (client/evidence.py): ``first``/``after``/``pageInfo`` are trusted for ``devices`` only
+    (official cookbook); elsewhere they are weak and fall back to one call. ``teamId`` is sent only
+    when the connection sets a team.
+    """
     return Query(
         f"query List($query: {input_type}!, $first: Int, $after: String, $teamId: String) {{\n"
         f"  {field}(query: $query, first: $first, after: $after, teamId: $teamId) {{\n"
@@ -232,17 +237,25 @@ class GraphQLSession:
 
     def send(self, operation: Operation, variables: Mapping[str, Any] | None = None) -> Any:
         """Run a declared operation; return the value of its root field."""
-        return self.execute(operation.document, variables, idempotent=operation.idempotent)[operation.field]
+        return self.execute(operation.document, variables, idempotent=operation.idempotent, repair=True)[
+            operation.field
+        ]
 
     def execute(
-        self, document: str, variables: Mapping[str, Any] | None = None, *, idempotent: bool
+        self,
+        document: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool,
+        repair: bool = False,
     ) -> dict[str, Any]:
         """Run one GraphQL document and return its ``data`` (the body is decoded once).
 
         A mutation that is not idempotent is still sent again after a rate limit (429, as HTTP
         status or inside an HTTP 200): see :meth:`_send_mutation`. A request the API refuses in
         validation is repaired and sent again when the name it refuted was optional (see
-        :meth:`_repair`).
+        :meth:`_repair`), for the provider's own documents only (``repair``): a user's document is
+        sent as written (but for ``teamId``, filled in only when the connection sets a team).
         """
 
         def send(body: dict[str, Any]) -> Reply:
@@ -250,7 +263,7 @@ class GraphQLSession:
                 return self.transport.send("POST", self.url, idempotent=True, json=body)
             return self._send_mutation(body)
 
-        return self._with_repairs(document, variables, send, self._data)
+        return self._with_repairs(document, variables, send, self._data, repair=repair)
 
     def _with_repairs(
         self,
@@ -258,14 +271,16 @@ class GraphQLSession:
         variables: Mapping[str, Any] | None,
         send: Callable[[dict[str, Any]], Any],
         decode: Callable[[Any], dict[str, Any]],
+        *,
+        repair: bool,
     ) -> Any:
         for _ in range(_MAX_REPAIRS + 1):
-            sent = self.prepared(document)
-            body = self.body(sent, variables)
+            sent = self.prepared(document, repair=repair)
+            body = self.body(sent, variables, repair=repair)
             try:
                 return decode(send(body))
             except OptiSignsGraphQLError as exc:
-                if exc.code not in _VALIDATION_CODES:
+                if not repair or exc.code not in _VALIDATION_CODES:
                     raise
                 self._repair(document, sent, exc)
         raise SignsApiError(  # pragma: no cover - each repair drops a name of a finite document
@@ -274,19 +289,21 @@ class GraphQLSession:
 
     # -- evidence: what is sent, and what the API refuted ---------------------------------------------
 
-    def prepared(self, document: str) -> str:
+    def prepared(self, document: str, *, repair: bool = True) -> str:
         """``document`` as it is sent: without ``teamId`` when no team is set, without refuted names.
 
         Repairs are remembered per document for the session's life (the hook's), so a refuted
         name costs one refused request, not one per call.
         """
-        known = self._prepared.get(document)
+        known = self._prepared.get(document) if repair else None
         if known is not None:
             return known
         sent = document
         if self.team_id is None:
             # teamId is sent only when the connection sets a team (issue 10: nothing optional unasked).
             sent = _rewrite_arguments(sent, lambda field, name: name in ("teamId", "$teamId"))
+        if not repair:
+            return _prune_declarations(sent) if sent != document else sent
         refuted = {name.split(".", 1)[1] for name in self.refuted if name.endswith(")")}
         sent = _rewrite_arguments(sent, lambda field, name: f"{field}({name})" in refuted)
         if any(f"{field}(" in document for field in self._unpaged()):
@@ -397,27 +414,31 @@ class GraphQLSession:
             )
             time.sleep(wait)
 
-    async def aexecute(self, document: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Run a query without blocking the event loop (triggers only read)."""
+    async def aexecute(
+        self, document: str, variables: Mapping[str, Any] | None = None, *, repair: bool = False
+    ) -> dict[str, Any]:
+        """Run a query without blocking the event loop (triggers only read); ``repair`` as in :meth:`execute`."""
         if self._atransport is None:
             raise SignsConfigError("This GraphQL session has no async transport.")
         transport = await self._atransport()
         for _ in range(_MAX_REPAIRS + 1):
-            sent = self.prepared(document)
+            sent = self.prepared(document, repair=repair)
             try:
                 reply = await transport.send(
-                    "POST", self.url, idempotent=True, json=self.body(sent, variables)
+                    "POST", self.url, idempotent=True, json=self.body(sent, variables, repair=repair)
                 )
                 return self._data(reply)
             except OptiSignsGraphQLError as exc:
-                if exc.code not in _VALIDATION_CODES:
+                if not repair or exc.code not in _VALIDATION_CODES:
                     raise
                 self._repair(document, sent, exc)
         raise SignsApiError(  # pragma: no cover - each repair drops a name of a finite document
             f"OptiSigns kept refusing names in the same request after {_MAX_REPAIRS} repairs."
         )
 
-    def body(self, document: str, variables: Mapping[str, Any] | None) -> dict[str, Any]:
+    def body(
+        self, document: str, variables: Mapping[str, Any] | None, *, repair: bool = True
+    ) -> dict[str, Any]:
         """The request body: only the variables ``document`` declares, without refuted input fields.
 
         A nullable variable whose value is ``None`` is not sent (its argument was dropped with
@@ -427,9 +448,9 @@ class GraphQLSession:
         declared = declared_variables(document)
         payload_vars: dict[str, Any] = {}
         for key, value in (variables or {}).items():
-            if key not in declared or value is None:
+            if key not in declared or (value is None and repair):
                 continue
-            if isinstance(value, Mapping):
+            if repair and isinstance(value, Mapping):
                 value = {k: v for k, v in value.items() if f"{declared[key]}.{k}" not in self.refuted}
             payload_vars[key] = value
         if self.team_id is not None and "teamId" not in payload_vars and _DECLARES_TEAM_ID.search(document):
@@ -449,6 +470,7 @@ class GraphQLSession:
         *,
         connection_field: str,
         page_size: int = 100,
+        repair: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Yield every node of a Relay-style list, one page at a time."""
         if page_size < 1:
@@ -457,7 +479,10 @@ class GraphQLSession:
         while True:
             # A list is a query: retried like any read.
             data = self.execute(
-                document, {**(variables or {}), "first": page_size, "after": after}, idempotent=True
+                document,
+                {**(variables or {}), "first": page_size, "after": after},
+                idempotent=True,
+                repair=repair,
             )
             page = ((data or {}).get(connection_field) or {}).get("page") or {}
             for edge in page.get("edges") or []:
@@ -480,12 +505,15 @@ class GraphQLSession:
         *,
         connection_field: str,
         page_size: int = 500,
+        repair: bool = False,
     ) -> builtins.list[dict[str, Any]]:
         """The async twin of :meth:`paginate` (queries only), returning all nodes."""
         nodes: builtins.list[dict[str, Any]] = []
         after: str | None = None
         while True:
-            data = await self.aexecute(document, {**(variables or {}), "first": page_size, "after": after})
+            data = await self.aexecute(
+                document, {**(variables or {}), "first": page_size, "after": after}, repair=repair
+            )
             page = ((data or {}).get(connection_field) or {}).get("page") or {}
             nodes.extend(edge["node"] for edge in page.get("edges") or [])
             info = page.get("pageInfo") or {}
@@ -499,14 +527,20 @@ class GraphQLSession:
         query_input = {key: value for key, value in filters.items() if value not in (None, [], ())}
         nodes = list(
             self.paginate(
-                query.document, {"query": query_input}, connection_field=query.field, page_size=page_size
+                query.document,
+                {"query": query_input},
+                connection_field=query.field,
+                page_size=page_size,
+                repair=True,
             )
         )
         return _filtered(nodes, self.dropped_filters(query.document, query_input))
 
     async def alist(self, query: Operation, filters: Mapping[str, Any]) -> builtins.list[Any]:
         query_input = {key: value for key, value in filters.items() if value not in (None, [], ())}
-        nodes = await self.apaginate(query.document, {"query": query_input}, connection_field=query.field)
+        nodes = await self.apaginate(
+            query.document, {"query": query_input}, connection_field=query.field, repair=True
+        )
         return _filtered(nodes, self.dropped_filters(query.document, query_input))
 
     # -- writes that must not happen twice ----------------------------------------------------------
@@ -567,7 +601,13 @@ class GraphQLSession:
             if existing is created:
                 return created
         merged = merge_tags(existing.get("tags"), all_tags)
-        if merged == list(existing.get("tags") or []) and (path is None or path == existing.get("path")):
+        # Only what the API takes is compared: where it refused tags or path (weak evidence, see
+        # client/evidence.py), an object saved without them is as good as it gets.
+        input_type = declared_variables(create.document).get("payload")
+        tags_taken = f"{input_type}.tags" not in self.refuted
+        path_taken = f"{input_type}.path" not in self.refuted
+        tags_same = not tags_taken or merged == list(existing.get("tags") or [])
+        if tags_same and (path is None or not path_taken or path == existing.get("path")):
             return existing
         payload.update(_id=existing["_id"], tags=merged)
         return self.send(update, {"payload": payload})
