@@ -34,8 +34,8 @@ ONE_PAGE = "the list is read in one call, without pagination (as much as the API
 TEAM_DROPPED = "dropped"
 
 UNLISTED_ADVICE = (
-    "The provider believed this name evidenced: please report it with this message "
-    "(https://github.com/ — the provider's issue tracker)."
+    "The provider believed this name evidenced, so nothing replaces it: please report this message to "
+    "the provider's maintainers (it is what the real API accepts that matters)."
 )
 
 
