@@ -22,6 +22,8 @@ CONTACT_FIELDS = frozenset({"name", "email", "phone", "company", "job_title"})
 
 
 class Contacts:
+    """Contacts: create (unique by email), read, update, delete and list; ``hook.client.contacts``."""
+
     def __init__(self, rest: RestSession) -> None:
         self.rest = rest
 

@@ -17,6 +17,8 @@ FOLDER_LIST = Endpoint("GET", "folderlist", idempotent=True)
 
 
 class Folders:
+    """Folders that documents are filed in: create, read, rename or move, delete and list; ``hook.client.folders``."""
+
     def __init__(self, rest: RestSession) -> None:
         self.rest = rest
 

@@ -32,6 +32,8 @@ TEMPLATE_LIST = Endpoint("GET", "templatelist", idempotent=True)
 
 
 class Templates:
+    """Templates: create from a PDF, read, update, delete and list; ``hook.client.templates``."""
+
     def __init__(self, rest: RestSession) -> None:
         self.rest = rest
 

@@ -16,6 +16,8 @@ DELETE_WEBHOOK = Endpoint("DELETE", "webhook", idempotent=True)
 
 
 class Webhook:
+    """The account's one webhook URL per environment: get, set and delete; ``hook.client.webhook``."""
+
     def __init__(self, rest: RestSession) -> None:
         self.rest = rest
 
