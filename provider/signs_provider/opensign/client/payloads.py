@@ -1,4 +1,4 @@
-"""What a create sends, checked before it is sent: signers and widgets, options, the marker.
+"""What a create sends, checked before it is sent: signers and widgets (options: :mod:`.options`, the marker: :mod:`.markers`).
 
 OpenSign answers almost every input problem with one catch-all 400 that never names the field
 (reference ``opensign-api.md`` §1.3), so the checks here name the field and the fix instead, and a
@@ -8,15 +8,41 @@ create: endpoint, fields, the PDF (inspected once, see :mod:`.pdf`), marker and 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from signs_provider.common.errors import SignsConfigError
+
+# The marker and the settings have modules of their own; re-exported here with the rest of a create.
+from signs_provider.opensign.client.markers import (  # noqa: F401
+    MARKER_FIELD,
+    MARKER_PREFIX,
+    TEMPLATE_MARKER_FIELD,
+    TEMPLATE_MARKER_FIELDS,
+    carries_marker,
+    idempotency_marker,
+    key_marker,
+    with_marker,
+)
+from signs_provider.opensign.client.options import (  # noqa: F401
+    DOCUMENT_OPTIONS,
+    DOCUMENT_UPDATE_FIELDS,
+    DRAFT_DOCUMENT_OPTIONS,
+    MAX_TIME_TO_COMPLETE_DAYS,
+    MAX_TITLE_CHARS,
+    SELF_SIGN_OPTIONS,
+    TEMPLATE_DOCUMENT_OPTIONS,
+    TEMPLATE_OPTIONS,
+    TEMPLATE_UPDATE_FIELDS,
+    check_option,
+    check_options,
+    check_title,
+    is_email,
+    is_number,
+    update_body,
+)
 
 # The PDF side of a create, re-exported here with the rest of its payload.
 from signs_provider.opensign.client.pdf import (  # noqa: F401
@@ -58,276 +84,7 @@ WIDGET_TYPES = frozenset(
 DRAWN_WIDGET_TYPES = frozenset({"signature", "stamp", "initials", "image"})
 SIGNER_ROLES = ("signer", "viewer", "approver")
 
-#: Settings accepted next to ``file``/``title``/``signers`` when creating a document (API names).
-#: Evidence: spec v1.2 ``createdocument_body`` declares each (see evidence.py; tested).
-DOCUMENT_OPTIONS = frozenset(
-    {
-        "file_password",
-        "description",
-        "timeToCompleteDays",
-        "folderId",
-        "send_email",
-        "email_subject",
-        "email_body",
-        "sendInOrder",
-        "send_in_order_strict",
-        "allow_offline_sign",
-        "enableOTP",
-        "enableTour",
-        "redirect_url",
-        "sender_name",
-        "sender_email",
-        "allow_modifications",
-        "auto_reminder",
-        "remind_once_in_every",
-        "merge_certificate",
-        "notify_on_signatures",
-        "pen_colors",
-        "bcc",
-        "cc",
-        "prefill",
-    }
-)
-#: Evidence: spec ``draftdocument_body`` (adds ``hide_signer_signing_links``).
-DRAFT_DOCUMENT_OPTIONS = DOCUMENT_OPTIONS | {"hide_signer_signing_links"}
-#: Settings of ``POST /selfsign``: exactly the properties its spec body (``selfsigndocument_body``,
-#: ../shared/evidence/opensign-openapi/opensign-v1.2.yaml) declares next to file/title/note/signer. The
-#: other document settings (allow_modifications, allow_offline_sign, auto_reminder, enableOTP,
-#: remind_once_in_every, send_in_order_strict, sendInOrder, prefill) are not defined there: refused
-#: before any request rather than sent on no evidence (issue 10).
-SELF_SIGN_OPTIONS = frozenset(
-    {
-        "file_password",
-        "description",
-        "timeToCompleteDays",
-        "folderId",
-        "send_email",
-        "email_subject",
-        "email_body",
-        "enableTour",
-        "redirect_url",
-        "sender_name",
-        "sender_email",
-        "merge_certificate",
-        "notify_on_signatures",
-        "pen_colors",
-        "bcc",
-        "cc",
-    }
-)
-#: Overrides of ``POST /createdocument/{template_id}``; ``file`` replaces the template's PDF.
-#: Evidence: spec ``createdocument_template_id_body`` (no ``description``, no ``note``).
-TEMPLATE_DOCUMENT_OPTIONS = (DOCUMENT_OPTIONS - {"description"}) | {"file_password"}
-#: Settings of ``POST /createtemplate`` (and drafttemplate/publictemplate) next to file/title/note/signers.
-#: Evidence: spec ``createtemplate_body``, the body of all three.
-TEMPLATE_OPTIONS = DOCUMENT_OPTIONS - {"folderId", "send_email", "email_subject", "email_body"}
-#: Keys ``PUT /document/{id}`` accepts (anything else makes OpenSign refuse the whole update).
-#: Evidence: spec ``document_document_id_body``.
-DOCUMENT_UPDATE_FIELDS = frozenset(
-    {
-        "name",
-        "note",
-        "description",
-        "folderId",
-        "enableOTP",
-        "enableTour",
-        "allow_modifications",
-        "send_in_order_strict",
-        "redirect_url",
-        "auto_reminder",
-        "remind_once_in_every",
-        "notify_on_signatures",
-        "pen_colors",
-        "bcc",
-        "cc",
-    }
-)
-#: Keys of ``PUT /template/{id}`` (spec: ``template_template_id_body``). ``allow_offline_sign`` is not among
-#: them (it was sent before issue 10): refused before any request.
-TEMPLATE_UPDATE_FIELDS = DOCUMENT_UPDATE_FIELDS | {"file", "file_password"}
-
-_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
-
-#: The longest document or template title sent, in characters. OpenSign documents no limit; this one
-#: is ours ([INFERRED]: far longer than any title a person reads, and short enough that a value
-#: rendered by mistake, a whole file's text, is refused before it costs a credit).
-MAX_TITLE_CHARS = 500
-#: The longest ``timeToCompleteDays`` accepted (ten years); OpenSign documents no maximum.
-MAX_TIME_TO_COMPLETE_DAYS = 3650
-
-_BOOL_OPTIONS = frozenset(
-    {
-        "sendInOrder",
-        "send_in_order_strict",
-        "allow_offline_sign",
-        "enableOTP",
-        "enableTour",
-        "allow_modifications",
-        "auto_reminder",
-        "merge_certificate",
-        "notify_on_signatures",
-        "send_email",
-        "hide_signer_signing_links",
-    }
-)
-_TEXT_OPTIONS = frozenset(
-    {"file_password", "description", "email_subject", "email_body", "sender_name", "note", "name"}
-)
-
-
-# ------------------------------------------------------------------------------------ idempotency
-
-#: Documents sent by this provider carry a marker unique to the task run that sent them, so that a
-#: retry (of a request or of the task) can find a document an earlier attempt created. It goes into a
-#: field that ``documentlist`` returns (list items have ``title`` and ``note``, not ``description``):
-#: ``note`` for direct creates, where OpenSign documents it (spec: createdocument_body,
-#: draftdocument_body, selfsigndocument_body); for creates from a template, into BOTH
-#: ``TEMPLATE_MARKER_FIELDS``: ``title`` is the one the spec documents (createdocument_template_id_body),
-#: but the last open-source server (v1, see ../shared/evidence/README.md) ignored it in favour of the
-#: template's name; ``note`` is not documented on that operation (the spec's body allows extra properties,
-#: no ``additionalProperties: false``), and a server that reads it keeps the marker where the title was
-#: dropped. Which one the hosted server keeps cannot be settled from public sources; the search
-#: (:func:`carries_marker`) checks both, so the marker is found whichever reading holds. [INFERRED]:
-#: a server that neither keeps the title nor reads ``note`` leaves no marker (evidence.py says so).
-MARKER_FIELD = "note"
-TEMPLATE_MARKER_FIELD = "title"
-TEMPLATE_MARKER_FIELDS = ("title", "note")
-MARKER_PREFIX = "af-"
-
-
-def idempotency_marker(dag_id: str, task_id: str, run_id: str, map_index: int | None = -1) -> str:
-    """A short marker, the same for every attempt of one task instance and unique across them.
-
-    >>> idempotency_marker("contracts", "send", "manual__2026-01-01", 3)
-    'af-bdb345b8c980b224e122'
-    """
-    key = json.dumps([dag_id, task_id, run_id, -1 if map_index is None else map_index])
-    return MARKER_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:20]
-
-
-def key_marker(key: str) -> str:
-    """The marker of a caller's idempotency key: the same for every run and task that gives that key.
-
-    >>> key_marker("contract-42/2026-01-01")
-    'af-0993c90c3770c6c5afb7'
-    """
-    text = str(key or "").strip() if isinstance(key, str) else ""
-    if not text:
-        raise SignsConfigError(
-            f"idempotency_key: {key!r} is not a key; give a non-empty text such as "
-            "'{{ params.contract_id }}-{{ ds }}', or leave it unset for one document per task instance."
-        )
-    return MARKER_PREFIX + hashlib.sha256(json.dumps(["key", text]).encode()).hexdigest()[:20]
-
-
-def with_marker(text: str, marker: str) -> str:
-    """``text`` with the marker appended (kept when the text already carries it)."""
-    if marker in text:
-        return text
-    return f"{text} [{marker}]" if text else f"[{marker}]"
-
-
-def carries_marker(item: Mapping[str, Any], marker: str) -> bool:
-    """Whether a document (a list item or ``GET /document`` body) was sent with ``marker``."""
-    return any(
-        marker in str(item.get(key) or "")
-        for key in {MARKER_FIELD, TEMPLATE_MARKER_FIELD, *TEMPLATE_MARKER_FIELDS, "title", "name"}
-    )
-
-
 # --------------------------------------------------------------------------------------- signers
-
-
-def is_email(value: Any) -> bool:
-    """Whether ``value`` looks like one email address (no lists, no display names)."""
-    return isinstance(value, str) and bool(_EMAIL.match(value.strip()))
-
-
-def check_options(
-    options: Mapping[str, Any] | None, allowed: frozenset[str], *, field: str
-) -> dict[str, Any]:
-    """The settings as a dict, refusing unknown keys (OpenSign would ignore or refuse them silently)."""
-    if options is None:
-        return {}
-    if not isinstance(options, Mapping):
-        raise SignsConfigError(
-            f"{field}: expected a mapping of OpenSign settings, got {type(options).__name__}."
-        )
-    unknown = sorted(key for key in options if key not in allowed)
-    if unknown:
-        raise SignsConfigError(
-            f"{field}: unknown setting(s) {', '.join(map(repr, unknown))}. Use the API's names, one of: "
-            f"{', '.join(sorted(allowed))}."
-        )
-    clean = {key: value for key, value in options.items() if value is not None}
-    for key, value in clean.items():
-        check_option(key, value, field=f"{field}.{key}")
-    return clean
-
-
-def check_option(key: str, value: Any, *, field: str) -> None:
-    """Refuse a setting of the wrong type or out of range, naming ``field`` and the fix.
-
-    OpenSign answers such values with its catch-all 400, or takes them (a negative
-    ``timeToCompleteDays`` makes a document that expired before anyone could sign it).
-    """
-    if key == "timeToCompleteDays":
-        if not _is_whole(value) or not 1 <= value <= MAX_TIME_TO_COMPLETE_DAYS:
-            raise SignsConfigError(
-                f"{field}: {value!r} is not a number of days; use a whole number from 1 to "
-                f"{MAX_TIME_TO_COMPLETE_DAYS} (days the signers have before the document expires)."
-            )
-    elif key == "remind_once_in_every":
-        if not _is_whole(value) or not 0 <= value <= 365:
-            raise SignsConfigError(
-                f"{field}: {value!r} is not a number of days; use a whole number from 0 to 365 "
-                "(days between reminders)."
-            )
-    elif key in _BOOL_OPTIONS:
-        if not isinstance(value, bool):
-            raise SignsConfigError(f"{field}: {value!r} is not true or false; use True or False.")
-    elif key in _TEXT_OPTIONS:
-        if not isinstance(value, str):
-            raise SignsConfigError(f"{field}: expected text, got {type(value).__name__}.")
-    elif key == "sender_email":
-        if not is_email(value):
-            raise SignsConfigError(f"{field}: {value!r} is not an email address.")
-    elif key in ("bcc", "cc"):
-        if isinstance(value, str) or not isinstance(value, Sequence) or not all(map(is_email, value)):
-            raise SignsConfigError(
-                f"{field}: {value!r} is not a list of email addresses; use e.g. ['legal@example.com']."
-            )
-    elif key == "pen_colors":
-        if (
-            isinstance(value, str)
-            or not isinstance(value, Sequence)
-            or not all(isinstance(c, str) for c in value)
-        ):
-            raise SignsConfigError(
-                f"{field}: {value!r} is not a list of colours; use e.g. ['blue', 'black']."
-            )
-    elif key == "redirect_url":
-        if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value):
-            raise SignsConfigError(
-                f"{field}: {value!r} is not an http(s) URL; use e.g. 'https://example.com/done'."
-            )
-    elif key == "folderId" and (
-        not isinstance(value, str) or not value.strip() or any(ch in value for ch in "/?#% ")
-    ):
-        raise SignsConfigError(f"{field}: {value!r} is not a folder id (like 'FGik23bhUJ').")
-
-
-def check_title(title: Any, *, field: str = "title") -> str:
-    """A title stripped, present and at most :data:`MAX_TITLE_CHARS` long."""
-    if not isinstance(title, str) or not title.strip():
-        raise SignsConfigError(f"{field}: missing. OpenSign needs a document title.")
-    title = title.strip()
-    if len(title) > MAX_TITLE_CHARS:
-        raise SignsConfigError(
-            f"{field}: {len(title)} characters; a title may have at most {MAX_TITLE_CHARS}. "
-            "Shorten it (put long text in 'note' or 'description')."
-        )
-    return title
 
 
 def validate_signers(
@@ -434,13 +191,13 @@ def validate_widgets(
         if page_count is not None and page > page_count:
             raise SignsConfigError(f"{where}.page: {page} is past the last page of the PDF ({page_count}).")
         for axis in ("x", "y"):
-            if not _is_number(widget.get(axis)) or widget[axis] < 0:
+            if not is_number(widget.get(axis)) or widget[axis] < 0:
                 raise SignsConfigError(
                     f"{where}.{axis}: {widget.get(axis)!r} is not a coordinate; use PDF points (>= 0) from "
                     "the top-left corner of the page (A4 is 595 x 842)."
                 )
         for extent in ("w", "h"):
-            if extent in widget and (not _is_number(widget[extent]) or widget[extent] <= 0):
+            if extent in widget and (not is_number(widget[extent]) or widget[extent] <= 0):
                 raise SignsConfigError(
                     f"{where}.{extent}: {widget[extent]!r} must be a positive size in points."
                 )
@@ -593,14 +350,6 @@ def validate_prefill(prefill: Any, *, by_name: bool, field: str = "prefill") -> 
     return dict(prefill)
 
 
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 # --------------------------------------------------------------------------------------- creates
 
 
@@ -662,20 +411,3 @@ def direct_fields(
     if marker:
         fields[MARKER_FIELD] = with_marker(str(fields.get(MARKER_FIELD) or ""), marker)
     return fields
-
-
-def update_body(fields: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
-    """An update body; OpenSign refuses the whole update for one unknown key, so check them all first."""
-    if not fields:
-        raise SignsConfigError(f"Give at least one field to change: {', '.join(sorted(allowed))}.")
-    unknown = sorted(k for k in fields if k not in allowed)
-    if unknown:
-        raise SignsConfigError(
-            f"{', '.join(unknown)}: not a field OpenSign can update here; use {', '.join(sorted(allowed))}."
-        )
-    for key, value in fields.items():
-        if key == "name" and value is not None:
-            check_title(value, field="name")
-        elif key != "file" and value is not None:
-            check_option(key, value, field=key)
-    return dict(fields)
