@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import yaml
+
 from tests.opensign.capture import Exchange, capture
 from tests.opensign.conftest import make_pdf, signer
 

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 from signs_provider.common.errors import SignsApiError, SignsConfigError
 from signs_provider.common.recovery import send_once
 from signs_provider.common.transport import parse_retry_after
-from signs_provider.optisigns.client import evidence
+from signs_provider.optisigns.client import evidence, rewrite
 from signs_provider.optisigns.client._inputs import merge_tags, with_provider_tag
-from signs_provider.optisigns.errors import OptiSignsGraphQLError, OptiSignsGuessRefutedError
+from signs_provider.optisigns.errors import OptiSignsGraphQLError
 
 if TYPE_CHECKING:
     from signs_provider.common.transport import AsyncTransport, Reply, SyncTransport
@@ -34,16 +34,6 @@ if TYPE_CHECKING:
 # whitespace may come first; an anonymous "{ ... }" is a query.
 _OPERATION_TYPE = re.compile(r"^(?:\s|#[^\n]*\n|,)*(query|mutation|subscription|\{)")
 _DECLARES_TEAM_ID = re.compile(r"\$teamId\s*:")
-#: A request refused by the API's GraphQL validation (or variable coercion) was not executed: it is
-#: safe to repair and send again, even a mutation. The codes are Apollo Server's, the stack the
-#: emulator's evidence points to ([INFERRED]: no public document shows OptiSigns refusing a name).
-_VALIDATION_CODES = frozenset({"GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT"})
-# graphql-js 16's words for the three refusals of a name (see emulator/README.md).
-_UNKNOWN_ARGUMENT = re.compile(r'Unknown argument "(\w+)" on field "(\w+)\.(\w+)"')
-_UNKNOWN_FIELD = re.compile(r'Cannot query field "(\w+)" on type "(\w+)"')
-_UNKNOWN_INPUT_FIELD = re.compile(r'Field "(\w+)" is not defined by type "(\w+)"')
-_UNKNOWN_ENUM_VALUE = re.compile(r'Value "(\w+)" does not exist in "(\w+)" enum')
-_VARIABLE_DECLARATION = re.compile(r"\$(\w+)\s*:\s*\[?(\w+)")
 #: How many names one request may lose before the hook gives up repairing it.
 _MAX_REPAIRS = 8
 
@@ -64,84 +54,6 @@ def operation_type(document: str) -> str:
         )
     keyword = match.group(1)
     return "query" if keyword == "{" else keyword
-
-
-# -- rewriting the hook's own documents (regular, written in this package: no parser needed) -----------
-
-
-def _split_top(text: str) -> builtins.list[str]:
-    """``text`` split on the commas outside brackets and strings."""
-    parts, depth, start, quoted = [], 0, 0, False
-    for i, char in enumerate(text):
-        if char == '"' and (i == 0 or text[i - 1] != "\\"):
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif char in "{[(":
-            depth += 1
-        elif char in "}])":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [part.strip() for part in parts if part.strip()]
-
-
-def _rewrite_arguments(document: str, drop: Callable[[str | None, str], bool]) -> str:
-    """``document`` without the arguments (and declarations) for which ``drop(field, name)`` is true.
-
-    ``field`` is the field an argument belongs to, ``None`` for the operation's variable declarations
-    (whose names keep their ``$``).
-    """
-    out, pos = [], 0
-    for match in re.finditer(r"(\w+)?(\s*)\(", document):
-        start = match.end()
-        if start <= pos:
-            continue
-        depth, end = 1, start
-        while depth and end < len(document):
-            depth += {"(": 1, ")": -1}.get(document[end], 0)
-            end += 1
-        inner = document[start : end - 1]
-        header = inner.lstrip().startswith("$")
-        field = None if header else match.group(1)
-        kept = [arg for arg in _split_top(inner) if not drop(field, arg.split(":", 1)[0].strip())]
-        out.append(document[pos : match.start()])
-        out.append((match.group(1) or "") + (f"{match.group(2)}({', '.join(kept)})" if kept else ""))
-        pos = end
-    out.append(document[pos:])
-    return "".join(out)
-
-
-def _prune_declarations(document: str) -> str:
-    """Drop the declarations of variables the document no longer uses."""
-    used = {name for name in re.findall(r"\$(\w+)", document) if document.count(f"${name}") > 1}
-    return _rewrite_arguments(document, lambda field, name: field is None and name.lstrip("$") not in used)
-
-
-def _drop_selection(document: str, name: str) -> str:
-    """``document`` without the selected field ``name`` (and its sub-selection)."""
-    pattern = re.compile(rf"(?<![$\w])\s{name}\b(?!\s*[:(])")
-    while (match := pattern.search(document)) is not None:
-        end = match.end()
-        rest = document[end:]
-        if rest.lstrip().startswith("{"):
-            end += len(rest) - len(rest.lstrip())
-            depth = 0
-            while True:
-                depth += {"{": 1, "}": -1}.get(document[end], 0)
-                end += 1
-                if depth == 0:
-                    break
-        document = document[: match.start()] + document[end:]
-    return document
-
-
-def declared_variables(document: str) -> dict[str, str]:
-    """``{variable: input type}`` of the operation's declarations (lists by their item type)."""
-    header = document.split("{", 1)[0]
-    return dict(_VARIABLE_DECLARATION.findall(header))
 
 
 @dataclass(frozen=True)
@@ -280,7 +192,7 @@ class GraphQLSession:
             try:
                 return decode(send(body))
             except OptiSignsGraphQLError as exc:
-                if not repair or exc.code not in _VALIDATION_CODES:
+                if not repair or exc.code not in rewrite.VALIDATION_CODES:
                     raise
                 self._repair(document, sent, exc)
         raise SignsApiError(  # pragma: no cover - each repair drops a name of a finite document
@@ -301,14 +213,14 @@ class GraphQLSession:
         sent = document
         if self.team_id is None:
             # teamId is sent only when the connection sets a team (issue 10: nothing optional unasked).
-            sent = _rewrite_arguments(sent, lambda field, name: name in ("teamId", "$teamId"))
+            sent = rewrite.rewrite_arguments(sent, lambda field, name: name in ("teamId", "$teamId"))
         if not repair:
-            return _prune_declarations(sent) if sent != document else sent
+            return rewrite.prune_declarations(sent) if sent != document else sent
         refuted = {name.split(".", 1)[1] for name in self.refuted if name.endswith(")")}
-        sent = _rewrite_arguments(sent, lambda field, name: f"{field}({name})" in refuted)
+        sent = rewrite.rewrite_arguments(sent, lambda field, name: f"{field}({name})" in refuted)
         if any(f"{field}(" in document for field in self._unpaged()):
-            sent = _drop_selection(sent, "pageInfo")
-        sent = _prune_declarations(sent) if sent != document else sent
+            sent = rewrite.drop_selection(sent, "pageInfo")
+        sent = rewrite.prune_declarations(sent) if sent != document else sent
         self._prepared[document] = sent
         return sent
 
@@ -321,12 +233,12 @@ class GraphQLSession:
         refuted: builtins.list[tuple[str, str, evidence.WeakName]] = []
         for error in exc.errors or [{"message": exc.api_message}]:
             message = str(error.get("message") if isinstance(error, dict) else error)
-            name, kind = _refuted_name(message)
+            name, kind = rewrite.refuted_name(message)
             if name is None:
                 continue
             weak = evidence.WEAK_NAMES.get(name)
             if weak is None or weak.fallback == evidence.ESSENTIAL:
-                raise _refuted(exc, name, weak.advice if weak else evidence.UNLISTED_ADVICE)
+                raise rewrite.refuted(exc, name, weak.advice if weak else evidence.UNLISTED_ADVICE)
             refuted.append((name, kind, weak))
         if len(refuted) < len(exc.errors or [None]):
             raise exc  # a refusal that names no name of the table: nothing to repair
@@ -338,18 +250,18 @@ class GraphQLSession:
             if kind == "argument":
                 field, argument = name.split(".", 1)[1].rstrip(")").split("(")
                 dropped = ("first", "after") if argument in ("first", "after") else (argument,)
-                repaired = _rewrite_arguments(repaired, _argument_of(field, dropped))
+                repaired = rewrite.rewrite_arguments(repaired, rewrite.argument_of(field, dropped))
                 if argument in ("first", "after"):
                     # Pagination refuted: read the list in one call (the API's own page bound).
-                    repaired = _drop_selection(repaired, "pageInfo")
+                    repaired = rewrite.drop_selection(repaired, "pageInfo")
             elif kind == "field":
                 field_name = name.split(".", 1)[1]
-                repaired = _drop_selection(repaired, field_name)
+                repaired = rewrite.drop_selection(repaired, field_name)
                 if field_name == "pageInfo":
-                    repaired = _rewrite_arguments(repaired, lambda f, n: n in ("first", "after"))
+                    repaired = rewrite.rewrite_arguments(repaired, lambda f, n: n in ("first", "after"))
         if not progress and repaired == sent:
             raise exc
-        self._prepared[original] = _prune_declarations(repaired)
+        self._prepared[original] = rewrite.prune_declarations(repaired)
 
     def _warn(self, name: str, weak: evidence.WeakName) -> None:
         team = (
@@ -376,7 +288,7 @@ class GraphQLSession:
 
     def dropped_filters(self, document: str, filters: Mapping[str, Any]) -> dict[str, Any]:
         """The filter keys of a list query the API refuted (applied on the client instead)."""
-        input_type = declared_variables(document).get("query")
+        input_type = rewrite.declared_variables(document).get("query")
         return {key: value for key, value in filters.items() if f"{input_type}.{key}" in self.refuted}
 
     def _send_mutation(self, body: dict[str, Any]) -> Reply:
@@ -429,7 +341,7 @@ class GraphQLSession:
                 )
                 return self._data(reply)
             except OptiSignsGraphQLError as exc:
-                if not repair or exc.code not in _VALIDATION_CODES:
+                if not repair or exc.code not in rewrite.VALIDATION_CODES:
                     raise
                 self._repair(document, sent, exc)
         raise SignsApiError(  # pragma: no cover - each repair drops a name of a finite document
@@ -445,7 +357,7 @@ class GraphQLSession:
         it by :meth:`prepared` when it is ``teamId``; otherwise the API reads a missing variable
         as null).
         """
-        declared = declared_variables(document)
+        declared = rewrite.declared_variables(document)
         payload_vars: dict[str, Any] = {}
         for key, value in (variables or {}).items():
             if key not in declared or (value is None and repair):
@@ -534,14 +446,14 @@ class GraphQLSession:
                 repair=True,
             )
         )
-        return _filtered(nodes, self.dropped_filters(query.document, query_input))
+        return rewrite.filtered(nodes, self.dropped_filters(query.document, query_input))
 
     async def alist(self, query: Operation, filters: Mapping[str, Any]) -> builtins.list[Any]:
         query_input = {key: value for key, value in filters.items() if value not in (None, [], ())}
         nodes = await self.apaginate(
             query.document, {"query": query_input}, connection_field=query.field, repair=True
         )
-        return _filtered(nodes, self.dropped_filters(query.document, query_input))
+        return rewrite.filtered(nodes, self.dropped_filters(query.document, query_input))
 
     # -- writes that must not happen twice ----------------------------------------------------------
 
@@ -603,7 +515,7 @@ class GraphQLSession:
         merged = merge_tags(existing.get("tags"), all_tags)
         # Only what the API takes is compared: where it refused tags or path (weak evidence, see
         # client/evidence.py), an object saved without them is as good as it gets.
-        input_type = declared_variables(create.document).get("payload")
+        input_type = rewrite.declared_variables(create.document).get("payload")
         tags_taken = f"{input_type}.tags" not in self.refuted
         path_taken = f"{input_type}.path" not in self.refuted
         tags_same = not tags_taken or merged == list(existing.get("tags") or [])
@@ -633,56 +545,3 @@ class GraphQLSession:
     def delete_objects(self, ids: builtins.list[str], object_type: str) -> None:
         """Delete objects of one type (``ASSET``, ``PLAYLIST``, ...) in one call."""
         self.send(DELETE_OBJECTS, {"payload": {"ids": ids, "type": object_type}})
-
-
-def _refuted_name(message: str) -> tuple[str | None, str]:
-    """The name a validation message refutes, as the weak-evidence table writes it, and its kind."""
-    if match := _UNKNOWN_ARGUMENT.search(message):
-        return f"{match.group(2)}.{match.group(3)}({match.group(1)})", "argument"
-    if match := _UNKNOWN_FIELD.search(message):
-        return f"{match.group(2)}.{match.group(1)}", "field"
-    if match := _UNKNOWN_INPUT_FIELD.search(message):
-        return f"{match.group(2)}.{match.group(1)}", "input field"
-    if match := _UNKNOWN_ENUM_VALUE.search(message):
-        return f"{match.group(2)}.{match.group(1)}", "enum value"
-    return None, ""
-
-
-def _refuted(exc: OptiSignsGraphQLError, name: str, advice: str) -> OptiSignsGuessRefutedError:
-    error = OptiSignsGuessRefutedError(
-        f"OptiSigns refused {name}, a name the provider used on a guess ({exc.api_message}). "
-        f"Nothing was applied (the request failed validation). {advice}",
-        api_message=exc.api_message or "",
-        code=exc.code,
-        path=exc.path,
-        status=exc.status,
-        errors=exc.errors,
-    )
-    error.refuted = name
-    return error
-
-
-def _filtered(nodes: builtins.list[Any], filters: Mapping[str, Any]) -> builtins.list[Any]:
-    """``nodes`` filtered on the client as the API filters (tags: any of them; others: equal).
-
-    Used for the filter keys the API refuted; the whole list was read instead. [INFERRED] the
-    matching rule (the emulator's).
-    """
-    if not filters:
-        return nodes
-
-    def keep(node: Any) -> bool:
-        for key, value in filters.items():
-            if key == "tags":
-                if not set(value) & set(node.get("tags") or []):
-                    return False
-            elif node.get(key) != value:
-                return False
-        return True
-
-    return [node for node in nodes if keep(node)]
-
-
-def _argument_of(field: str, names: tuple[str, ...]) -> Callable[[str | None, str], bool]:
-    """A predicate for :func:`_rewrite_arguments`: the arguments ``names`` of ``field``."""
-    return lambda f, n: f == field and n in names
