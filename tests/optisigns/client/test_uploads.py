@@ -163,3 +163,39 @@ def test_timed_out_asset_create_is_found_not_sent_twice(optisigns_env, png) -> N
     asset = hook.upload_file(png, name="Slow")
     assert [a["_id"] for a in hook.list_assets(name="Slow.png")] == [asset["_id"]]
     assert optisigns_env.control.count(operation="saveAsset") == 1
+
+
+def test_upload_from_an_s3_object(hook, emulator, png, monkeypatch) -> None:
+    """An S3 file object has no fileno and no getvalue: the streamed body must still know its length."""
+    import json
+
+    import boto3
+    from airflow.sdk import ObjectStoragePath
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **keys)
+        s3.create_bucket(Bucket="renders")
+        s3.put_object(Bucket="renders", Key="lobby/kpis.png", Body=png.read_bytes())
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_AWS_DEFAULT",
+            json.dumps(
+                {
+                    "conn_type": "aws",
+                    "login": "testing",
+                    "password": "testing",
+                    "extra": {"region_name": "us-east-1", "endpoint_url": endpoint},
+                }
+            ),
+        )
+        asset = hook.upload_file(ObjectStoragePath("s3://aws_default@renders/lobby/kpis.png"))
+    finally:
+        server.stop()
+    stored = emulator.control.optisigns_state()["assets"]
+    (uploaded,) = [a for a in stored if a["_id"] == asset["_id"]]
+    assert uploaded["name"] == "kpis.png"

@@ -165,7 +165,7 @@ class Uploads:
             fields = {
                 "params": params,
                 "signature": signature,
-                "file": (upload.filename, handle, "application/octet-stream"),
+                "file": (upload.filename, _SizedReader(handle, upload.size), "application/octet-stream"),
             }
             return MultipartEncoder(fields=fields, boundary=boundary)
 
@@ -248,6 +248,27 @@ class UploadFile:
                 "'max_upload_mb', or max_upload_bytes) if your plan allows larger files."
             )
         return upload
+
+
+class _SizedReader:
+    """A file to stream whose length is known before it is read.
+
+    The multipart encoder measures a file by its descriptor or its buffer; a file opened on object
+    storage (S3) has neither, so the size measured when the source was inspected is given instead.
+    """
+
+    def __init__(self, handle: IO[bytes], size: int) -> None:
+        self.handle = handle
+        self.left = size
+
+    @property
+    def len(self) -> int:
+        return self.left
+
+    def read(self, length: int = -1) -> bytes:
+        chunk = self.handle.read(length)
+        self.left = max(0, self.left - len(chunk))
+        return chunk
 
 
 def _opener(local: str) -> Callable[[], IO[bytes]]:
