@@ -182,8 +182,10 @@ def test_upload_from_an_s3_object(hook, emulator, png, monkeypatch) -> None:
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **keys)
         s3.create_bucket(Bucket="renders")
         s3.put_object(Bucket="renders", Key="lobby/kpis.png", Body=png.read_bytes())
+        # A connection of its own: Airflow caches one store per protocol and connection id for the
+        # process, and another test's aws_default may point at a moto server that has stopped.
         monkeypatch.setenv(
-            "AIRFLOW_CONN_AWS_DEFAULT",
+            "AIRFLOW_CONN_AWS_UPLOAD_TEST",
             json.dumps(
                 {
                     "conn_type": "aws",
@@ -193,7 +195,7 @@ def test_upload_from_an_s3_object(hook, emulator, png, monkeypatch) -> None:
                 }
             ),
         )
-        asset = hook.upload_file(ObjectStoragePath("s3://aws_default@renders/lobby/kpis.png"))
+        asset = hook.upload_file(ObjectStoragePath("s3://aws_upload_test@renders/lobby/kpis.png"))
     finally:
         server.stop()
     stored = emulator.control.optisigns_state()["assets"]
