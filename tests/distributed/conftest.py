@@ -10,14 +10,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.processes import descendants, still_running, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "distributed"
@@ -38,38 +39,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(what: str, check: Callable[[], Any], *, timeout: float, interval: float = 1.0) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
-def _descendants(pid: int) -> dict[int, Any]:
-    import psutil
-
-    with contextlib.suppress(psutil.Error):
-        root = psutil.Process(pid)
-        return {p.pid: p for p in [root, *root.children(recursive=True)]}
-    return {}
-
-
-def still_running(processes: dict[int, Any]) -> list[str]:
-    import psutil
-
-    alive = []
-    for proc in processes.values():
-        with contextlib.suppress(psutil.Error):
-            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
-                alive.append(f"{proc.pid} {' '.join(proc.cmdline())[:120]}")
-    return alive
 
 
 @dataclass
@@ -100,7 +69,7 @@ class DistributedAirflow:
     def stop(self) -> dict[str, Any]:
         """SIGINT (what Ctrl-C sends); return the exit code and whatever is still running after it."""
         if not self.stopped:
-            tracked = _descendants(self.process.pid)
+            tracked = descendants(self.process.pid)
             self.process.send_signal(signal.SIGINT)
             code: int | None = None
             with contextlib.suppress(subprocess.TimeoutExpired):

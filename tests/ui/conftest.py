@@ -19,13 +19,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.processes import descendants, still_running, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "ui"
@@ -63,18 +65,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(what: str, check: Callable[[], Any], *, timeout: float, interval: float = 0.5) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
-
-
 @dataclass
 class LocalAirflow:
     """A running ``dev/airflow_local.py``: addresses, login, an API client and the emulator's control."""
@@ -90,26 +80,6 @@ class LocalAirflow:
 
     def log_tail(self, chars: int = 6000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
-
-
-def _descendants(pid: int) -> dict[int, Any]:
-    import psutil
-
-    with contextlib.suppress(psutil.Error):
-        root = psutil.Process(pid)
-        return {p.pid: p for p in [root, *root.children(recursive=True)]}
-    return {}
-
-
-def _still_running(processes: dict[int, Any]) -> list[str]:
-    import psutil
-
-    alive = []
-    for proc in processes.values():
-        with contextlib.suppress(psutil.Error):
-            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
-                alive.append(f"{proc.pid} {' '.join(proc.cmdline())[:120]}")
-    return alive
 
 
 @pytest.fixture(scope="session")
@@ -165,12 +135,12 @@ def local_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAir
     finally:
         api.close()
         control.close()
-        tracked = _descendants(process.pid)
+        tracked = descendants(process.pid)
         process.send_signal(signal.SIGINT)  # what Ctrl-C does
         code: int | None = None
         with contextlib.suppress(subprocess.TimeoutExpired):
             code = process.wait(timeout=90)
-        leftovers = _still_running(tracked)
+        leftovers = still_running(tracked)
         for line in leftovers:  # clean up before failing, so that nothing outlives the test run
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(line.split()[0]), signal.SIGKILL)
