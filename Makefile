@@ -37,8 +37,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Two workers (pytest-xdist): the real-Airflow tests stay together on one (tests/conftest.py).
 test: lint typecheck docs
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 # The user's manual. Warnings are errors: a broken include, a broken internal link or a docstring
 # that does not parse fails the build.

@@ -70,3 +70,16 @@ def dags_test(airflow_db, signs_emulator):
         return result
 
     return run
+
+
+# Under `make test` the suite runs on two pytest-xdist workers (`--dist loadgroup`). The tests that
+# start whole Airflows (a local one with a browser, a distributed one with Celery and PostgreSQL)
+# each take most of a core: they share one group, so they run one after another on one worker
+# while the other worker takes everything else.
+_REAL_SERVER_MARKERS = ("real_airflow", "distributed")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.get_closest_marker(name) for name in _REAL_SERVER_MARKERS):
+            item.add_marker(pytest.mark.xdist_group("real-servers"))
