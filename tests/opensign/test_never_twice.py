@@ -379,3 +379,72 @@ def test_an_unreadable_record_makes_the_retry_wait(opensign, quick_connection) -
 
     result = _send_operator().execute(task_context(RunningTask(try_number=2), store=Unreadable()))
     assert _looks(opensign) >= 2 and len(documents(opensign)) == 1 and not result["recovered"]
+
+
+# -- issue 13 part 2: a retry resumes from the document id the previous try recorded -------------------
+
+
+def _crashed_after_the_answer(store: StateStore | None, **kwargs) -> dict:
+    """Try 1 runs to its end (OpenSign answered, the id is recorded); the worker then dies, so the
+    task instance is retried although the document exists."""
+    context = task_context(RunningTask(try_number=1), store=store)
+    return _send_operator(**kwargs).execute(context)
+
+
+def test_a_retry_after_a_crash_reads_the_recorded_document_instead_of_searching(
+    opensign, quick_connection
+) -> None:
+    """Before: the retry searched the document lists for its marker (and read the signing links)."""
+    store = StateStore()
+    first = _crashed_after_the_answer(store)
+    assert store.get(SEND_STATE_KEY) == {
+        "state": "sent",
+        "marker": first["marker"],
+        "document_id": first["document_id"],
+    }
+    opensign.control.reset_requests()
+    retry = _send_operator().execute(task_context(RunningTask(try_number=2), store=store))
+    assert retry["document_id"] == first["document_id"] and retry["recovered"] is True
+    assert retry["title"] == "Contract"
+    # One read of the recorded document: no list searched, nothing sent.
+    requests = opensign.control.requests()
+    assert [(r["method"], r["path"].endswith(f"/document/{first['document_id']}")) for r in requests] == [
+        ("GET", True)
+    ]
+    assert len(documents(opensign)) == 1
+
+
+def test_without_a_task_state_store_the_retry_falls_back_to_the_marker_search(
+    opensign, quick_connection
+) -> None:
+    """Airflow 3.2 (no ``task_state_store`` in the context): the retry finds the document by its marker."""
+    first = _crashed_after_the_answer(None)
+    opensign.control.reset_requests()
+    retry = _send_operator().execute(task_context(RunningTask(try_number=2)))
+    assert retry["document_id"] == first["document_id"] and retry["recovered"] is True
+    assert _looks(opensign) >= 1 and opensign.control.count(method="POST") == 0
+    assert len(documents(opensign)) == 1
+
+
+def test_a_recorded_document_deleted_since_is_searched_for_then_sent_again(
+    hook, opensign, quick_connection
+) -> None:
+    """A record is a shortcut, not a new rule: a document deleted since is handled as before records."""
+    store = StateStore()
+    first = _crashed_after_the_answer(store)
+    hook.delete_document(first["document_id"])
+    retry = _send_operator().execute(task_context(RunningTask(try_number=2), store=store))
+    assert retry["document_id"] != first["document_id"] and not retry["recovered"]
+    assert store.get(SEND_STATE_KEY)["document_id"] == retry["document_id"]
+
+
+def test_a_record_about_another_marker_is_ignored(opensign, quick_connection) -> None:
+    """A templated idempotency_key that renders differently on the retry names another document."""
+    store = StateStore()
+    first = _crashed_after_the_answer(store, idempotency_key="contract-1")
+    opensign.control.reset_requests()
+    retry = _send_operator(idempotency_key="contract-2").execute(
+        task_context(RunningTask(try_number=2), store=store)
+    )
+    assert retry["document_id"] != first["document_id"] and retry["marker"] != first["marker"]
+    assert opensign.control.count(method="GET", path=f"/document/{first['document_id']}$") == 0

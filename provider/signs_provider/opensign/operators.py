@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from signs_provider.common.errors import SignsConfigError
+from signs_provider.common.task_state import remember, remembered
 from signs_provider.opensign import DEFAULT_CONN_ID
 from signs_provider.opensign._context import document_ids_of, run_moment
 from signs_provider.opensign.links import LINK_XCOM_KEY, OpenSignDocumentLink
@@ -70,14 +71,18 @@ class _OpenSignSendOperator(_OpenSignOperator):
     (dag_id, task_id, run_id, map_index).
 
     A create whose answer was lost is never sent again by the same try: the try looks for it through
-    the hook's landing wait, then fails with ``AmbiguousWriteError``. A retry looks for the document by
-    its marker before it may send. How long it looks depends on what the previous try recorded in
-    Airflow's task state store (Airflow 3.3+), written before the create is sent:
+    the hook's landing wait, then fails with ``AmbiguousWriteError``. A retry resumes from what the
+    previous try recorded in Airflow's task state store (Airflow 3.3+; written before the create is
+    sent, and again the moment OpenSign answers):
 
+    * the previous try got the document's id (it crashed, or failed later, after OpenSign answered):
+      one read of that document, and the task returns it; nothing is searched or sent. The read checks
+      that the document still exists: one deleted since is searched for by its marker as below;
     * the previous try failed before its create left (bad input, connection refused, a 4xx refusal):
-      one search, then the send at once;
-    * anything else (the create may have left, or no store, or nothing recorded): the search is
-      repeated through the landing wait, and the send follows only if nothing appeared.
+      one search by marker, then the send at once;
+    * anything else (the create may have left but its answer was lost, or no store as on Airflow 3.2,
+      or nothing recorded): the search by marker is repeated through the landing wait, and the send
+      follows only if nothing appeared.
 
     With an ``idempotency_key`` every try, the first included, searches once before sending, reading
     the document lists to their end (the document may be from an earlier run). Two runs sending with
@@ -114,12 +119,11 @@ class _OpenSignSendOperator(_OpenSignOperator):
             marker = key_marker(self.idempotency_key)
         else:
             marker = idempotency_marker(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
-        store = _state_store(context)
-        sent = self._sent_earlier(context, marker, store)
+        sent = self._sent_earlier(context, marker)
         if sent is None:
-            sent = self._send(marker, store)
+            sent = self._send(context, marker)
         else:
-            self._record(store, {"state": "sent", "marker": marker, "document_id": sent.document_id})
+            self._record(context, {"state": "sent", "marker": marker, "document_id": sent.document_id})
         document_id = sent.document_id
         result: dict[str, Any] = {
             "document_id": document_id,
@@ -150,17 +154,23 @@ class _OpenSignSendOperator(_OpenSignOperator):
         )
         return result
 
-    def _sent_earlier(self, context: Context, marker: str, store: Any) -> SentDocument | None:
+    def _sent_earlier(self, context: Context, marker: str) -> SentDocument | None:
         """The document of an earlier try (or, with a key, of any run), or ``None`` if there is none."""
         ti = context["ti"]
         keyed = self.idempotency_key is not None
         if ti.try_number <= 1 and not keyed:
             return None
+        record = remembered(context, SEND_STATE_KEY) if ti.try_number > 1 else None
+        if record is not None and record.get("marker") != marker:
+            record = None  # another key rendered this time: the record is about another document
+        if record is not None and record.get("state") == "sent" and record.get("document_id"):
+            resumed = self._recorded_document(str(record["document_id"]), marker)
+            if resumed is not None:
+                return resumed
         # A key's document may come from any earlier run: read the lists to their end. Otherwise any
         # try of this run created its document after the run was due.
         since = None if keyed else run_moment(context, ("run_after", "logical_date", "start_date"))
-        record = self._recorded(store) if ti.try_number > 1 else None
-        never_sent = isinstance(record, Mapping) and record.get("state") == "not_sent"
+        never_sent = record is not None and record.get("state") == "not_sent"
         # Wait only where a create of this task instance may still be landing.
         wait = ti.try_number > 1 and not never_sent
         if ti.try_number > 1:
@@ -178,7 +188,40 @@ class _OpenSignSendOperator(_OpenSignOperator):
             )
         return sent
 
-    def _send(self, marker: str, store: Any) -> SentDocument:
+    def _recorded_document(self, document_id: str, marker: str) -> SentDocument | None:
+        """The document a previous try recorded, read once; ``None`` if it no longer exists.
+
+        The read is kept although the record names the document: it returns the title for the
+        task's result, and it tells a document deleted since the record (which the marker search
+        would not find either, so the retry then behaves as it did before records existed).
+        """
+        from signs_provider.opensign.client.sending import SentDocument
+        from signs_provider.opensign.errors import OpenSignNotFoundError
+
+        try:
+            document = self.hook.get_document(document_id)
+        except OpenSignNotFoundError:
+            self.log.warning(
+                "The previous try recorded document %s, which no longer exists; searching by marker.",
+                document_id,
+            )
+            return None
+        title = str(document.get("title") or document.get("name") or "")
+        # A template send carries the marker in its title: give back the title as it was asked for.
+        title = title.replace(f" [{marker}]", "").replace(f"[{marker}]", "")
+        self.log.info(
+            "Document %s was sent by an earlier try of this task (task state store); not sending again.",
+            document_id,
+        )
+        return SentDocument(
+            document_id,
+            title,
+            message="Resumed from the document an earlier try recorded.",
+            recovered=True,
+            raw=document,
+        )
+
+    def _send(self, context: Context, marker: str) -> SentDocument:
         """The create, recorded in the task state store before it leaves and after its outcome."""
         from signs_provider.common.errors import (
             AmbiguousWriteError,
@@ -187,10 +230,9 @@ class _OpenSignSendOperator(_OpenSignOperator):
         )
         from signs_provider.common.recovery import is_ambiguous
 
-        if store is not None:
-            # Written before anything is sent, and not best effort: a retry that reads "not_sent" skips
-            # the landing wait, so a stale "not_sent" must never outlive a create that may have left.
-            store.set(SEND_STATE_KEY, {"state": "sending", "marker": marker})
+        # Written before anything is sent, and not best effort: a retry that reads "not_sent" skips
+        # the landing wait, so a stale "not_sent" must never outlive a create that may have left.
+        remember(context, SEND_STATE_KEY, {"state": "sending", "marker": marker}, required=True)
         try:
             sent = self._create_document(marker)
         except Exception as exc:
@@ -200,31 +242,15 @@ class _OpenSignSendOperator(_OpenSignOperator):
                 and not is_ambiguous(exc)
             )
             if refused:
-                self._record(store, {"state": "not_sent", "marker": marker})
+                self._record(context, {"state": "not_sent", "marker": marker})
             raise
-        self._record(store, {"state": "sent", "marker": marker, "document_id": sent.document_id})
+        # Recorded the moment OpenSign answered: a retry after a crash from here on reads the id.
+        self._record(context, {"state": "sent", "marker": marker, "document_id": sent.document_id})
         return sent
 
-    def _recorded(self, store: Any) -> Any:
-        """The previous try's record, or ``None`` (then the retry waits: the safe side)."""
-        if store is None:
-            return None
-        try:
-            return store.get(SEND_STATE_KEY)
-        except Exception as exc:
-            self.log.warning(
-                "Could not read the task state store (%s); assuming the create may have left.", exc
-            )
-            return None
-
-    def _record(self, store: Any, value: dict[str, Any]) -> None:
-        """Record an outcome, best effort: without it a retry waits the landing wait (the safe side)."""
-        if store is None:
-            return
-        try:
-            store.set(SEND_STATE_KEY, value)
-        except Exception as exc:
-            self.log.warning("Could not record %r in the task state store: %s", value.get("state"), exc)
+    def _record(self, context: Context, value: dict[str, Any]) -> None:
+        """Record an outcome, best effort: without it a retry searches by marker (the safe side)."""
+        remember(context, SEND_STATE_KEY, value)
 
     def _title(self) -> str:
         return ""
@@ -513,12 +539,6 @@ class OpenSignResendReminderOperator(_OpenSignOperator):
             )
         wanted = {str(e).strip().lower() for e in emails}
         return [email for email in waiting if email.lower() in wanted]
-
-
-def _state_store(context: Context) -> Any:
-    """Airflow's task state store (3.3+): kept across the tries of one task instance; else ``None``."""
-    store = context.get("task_state_store")  # type: ignore[misc]  # absent before Airflow 3.3
-    return store if store is not None and hasattr(store, "get") and hasattr(store, "set") else None
 
 
 def _document_count(required: Any) -> int:
