@@ -1,6 +1,6 @@
 """Put live API data on OptiSigns screens, every hour.
 
-fetch_data --> to_rows --> render_image --> upload --> wait_until_ready --> sync_playlist --> push_to_screens
+fetch_data --> to_rows --> render_image --> upload --> wait_until_ready --> sync_playlist --> assign_to_screens
                                                                                         --> cleanup_old_assets
 
 1. ``fetch_data``: GET a JSON feed through the Airflow HTTP connection ``signs_feeds``.
@@ -11,8 +11,12 @@ fetch_data --> to_rows --> render_image --> upload --> wait_until_ready --> sync
 5. ``wait_until_ready``: wait (deferred: no worker slot held) until OptiSigns has converted it.
 6. ``sync_playlist``: make the playlist "Lobby KPIs" hold exactly this image; the image of the
    previous run leaves the playlist and is deleted, so re-runs replace content instead of piling up.
-7. ``push_to_screens``: push the playlist to every screen tagged "lobby", in one API call. Its outlet
-   ``optisigns://screens/tag/lobby`` lets other DAGs run when the lobby screens change.
+7. ``assign_to_screens``: make the playlist the content of every screen tagged "lobby" (its lasting
+   setting, one ``updateDevice`` per screen: the call OptiSigns documents; a retry sets the same content
+   again, so it never doubles anything). Its outlet ``optisigns://screens/tag/lobby`` lets other DAGs
+   run when the lobby screens change. ``OptiSignsPushToScreensOperator`` would reach them in one call,
+   but ``pushToScreens`` rests on an unshipped draft of OptiSigns' SDK: a sample that must work on any
+   account uses only what OptiSigns documents.
 8. ``cleanup_old_assets``: a teardown of ``upload``: it runs once the upload succeeded, even when a
    later step failed (an image that failed to convert leaves an asset behind), and deletes this DAG's
    assets older than a day that no playlist, schedule or screen uses. Being a teardown, its success
@@ -45,8 +49,8 @@ from airflow.sdk import Param, dag, task
 
 from _handoff import HANDOFF_KEY, checked_before_execute, run_folder, write_file
 from signs_provider.optisigns.operators import (
+    OptiSignsAssignContentOperator,
     OptiSignsCleanupAssetsOperator,
-    OptiSignsPushToScreensOperator,
     OptiSignsSyncPlaylistOperator,
     OptiSignsUploadAssetOperator,
 )
@@ -161,7 +165,7 @@ def optisigns_api_data_to_screens():
         pre_execute=checked_before_execute("render_image", "source", local_copy=True),
         name=ASSET_NAME,
         # Asset tags and screen tags are separate: this only labels the image; which screens
-        # show it is decided by the push below.
+        # show it is decided by assign_to_screens below.
         tags=[SCREEN_TAG],
     )
 
@@ -181,8 +185,8 @@ def optisigns_api_data_to_screens():
         delete_replaced_assets=True,
     )
 
-    push_to_screens = OptiSignsPushToScreensOperator(
-        task_id="push_to_screens",
+    assign_to_screens = OptiSignsAssignContentOperator(
+        task_id="assign_to_screens",
         playlist_id=sync_playlist.output["playlist_id"],
         tags=[SCREEN_TAG],
         outlets=[screens_tag_asset(SCREEN_TAG)],
@@ -197,7 +201,7 @@ def optisigns_api_data_to_screens():
     # A teardown, not a trigger_rule="all_done" leaf: it still runs when a step after the upload
     # failed, but Airflow leaves teardowns out of the run's state, so a failed step fails the run
     # instead of being hidden by a clean-up that succeeded.
-    wait_until_ready >> sync_playlist >> push_to_screens >> cleanup_old_assets.as_teardown(setups=upload)
+    wait_until_ready >> sync_playlist >> assign_to_screens >> cleanup_old_assets.as_teardown(setups=upload)
 
 
 optisigns_api_data_to_screens()

@@ -1,5 +1,6 @@
 """The sample DAG, run for real with ``airflow dags test`` against the emulator (twice: a re-run
-must replace the content, not pile up assets)."""
+must replace the content, not pile up assets), in the normal and the pessimistic mode (the OptiSigns
+schema without the names no trusted public document uses: the DAG must work if every guess is wrong)."""
 
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ def test_dag_file_imports_cleanly() -> None:
         "upload",
         "wait_until_ready",
         "sync_playlist",
-        "push_to_screens",
+        "assign_to_screens",
         "cleanup_old_assets",
     ]
-    assert [o.uri for o in dag.get_task("push_to_screens").outlets] == ["optisigns://screens/tag/lobby"]
+    assert [o.uri for o in dag.get_task("assign_to_screens").outlets] == ["optisigns://screens/tag/lobby"]
     cleanup = dag.get_task("cleanup_old_assets")
     # A teardown of the upload: it runs after a failed step but does not decide the run's state.
     assert cleanup.is_teardown and [t.task_id for t in cleanup.upstream_list if t.is_setup] == ["upload"]
@@ -83,7 +84,17 @@ def optisigns(emulator, monkeypatch) -> OptiSignsHook:
     return OptiSignsHook()
 
 
-def test_data_reaches_the_lobby_screens_and_a_rerun_replaces_it(emulator, optisigns, dags_test) -> None:
+@pytest.mark.parametrize(
+    "mode",
+    [
+        pytest.param("normal", marks=pytest.mark.signs_emulator_pessimistic(False)),
+        # Before the DAG assigned content with updateDevice, its pushToScreens (an unshipped SDK draft)
+        # was refused here and the run failed.
+        pytest.param("pessimistic", marks=pytest.mark.signs_emulator_pessimistic(True)),
+    ],
+)
+def test_data_reaches_the_lobby_screens_and_a_rerun_replaces_it(emulator, optisigns, dags_test, mode) -> None:
+    assert emulator.pessimistic is (mode == "pessimistic")
     dags_test(DAG_ID)
     first = optisigns.list_assets(name="Lobby KPIs.png")
     assert len(first) == 1 and first[0]["status"] == "done"
@@ -92,8 +103,9 @@ def test_data_reaches_the_lobby_screens_and_a_rerun_replaces_it(emulator, optisi
     assert playlist["assets"][0]["duration"] == 20
     lobby = optisigns.list_screens(tags=["lobby"])
     assert lobby and all(screen_content(s) == ("PLAYLIST", playlist["_id"]) for s in lobby)
-    # One push reached every lobby screen.
-    assert emulator.control.count(operation="pushToScreens") == 1
+    # Only the documented updateDevice, once per lobby screen; never the draft pushToScreens.
+    assert emulator.control.count(operation="updateDevice") == len(lobby)
+    assert emulator.control.count(operation="pushToScreens") == 0
 
     dags_test(DAG_ID)
     second = optisigns.list_assets(name="Lobby KPIs.png")
@@ -161,5 +173,5 @@ def test_a_failed_step_fails_the_run_although_the_clean_up_succeeds(
             ).fetchall()
         )
     assert states["fetch_data"] == "failed"
-    assert states["push_to_screens"] == "upstream_failed"
-    assert emulator.control.count(operation="pushToScreens") == 0
+    assert states["assign_to_screens"] == "upstream_failed"
+    assert emulator.control.count(operation="updateDevice") == 0
