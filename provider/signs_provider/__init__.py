@@ -49,13 +49,16 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "triggers": [
             {"integration-name": "OptiSigns", "python-modules": ["signs_provider.optisigns.triggers"]},
-            {"integration-name": "OpenSign", "python-modules": ["signs_provider.opensign.triggers"]},
+            {
+                "integration-name": "OpenSign",
+                "python-modules": ["signs_provider.opensign.triggers", "signs_provider.opensign.events"],
+            },
         ],
         "extra-links": [
             "signs_provider.optisigns.links.OptiSignsLink",
             "signs_provider.opensign.links.OpenSignDocumentLink",
         ],
-        "asset-uris": [{"schemes": ["optisigns"]}],
+        "asset-uris": [{"schemes": ["optisigns"]}, {"schemes": ["opensign"], "handler": None}],
         "plugins": [{"name": "signs_provider", "plugin-class": "signs_provider.plugins.SignsProviderPlugin"}],
         "connection-types": [_OPTISIGNS_CONNECTION, _OPENSIGN_CONNECTION],
     }
