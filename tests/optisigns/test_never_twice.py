@@ -408,3 +408,132 @@ def test_push_now_is_still_sent_each_time(optisigns_env) -> None:
     op.execute(context)
     op.execute(context)
     assert optisigns_env.control.count(operation="pushToScreens") == 2
+
+
+# -- issue 13 part 2: a retry resumes from what the previous try recorded in the task state store ---------
+
+
+class _Store:
+    """Airflow 3.3's ``context["task_state_store"]``: kept across the tries of one task instance."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+
+    def get(self, key: str, default: object = None) -> object:
+        return self.values.get(key, default)
+
+    def set(self, key: str, value: object, *, retention: object = None) -> None:
+        self.values[key] = value
+
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)
+
+
+class _CrashingTaskInstance(_TaskInstance):
+    """The worker dies after the API answered (here: when the task stores its link, try 1 only)."""
+
+    def __init__(self, try_number: int = 1) -> None:
+        super().__init__()
+        self.try_number = try_number
+
+    def xcom_push(self, key: str, value: object) -> None:
+        if self.try_number == 1:
+            raise RuntimeError("worker lost")
+
+
+def _crash_then_retry(op_factory, store: _Store | None, between: Callable[[], None] = lambda: None):
+    def context(try_number: int) -> dict:
+        return {"ti": _CrashingTaskInstance(try_number), **({"task_state_store": store} if store else {})}
+
+    first, retry = op_factory(), op_factory()
+    with pytest.raises(RuntimeError, match="worker lost"):
+        first.execute(context(1))
+    between()
+    return retry.execute(context(2))
+
+
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
+def test_a_takeover_retried_after_a_crash_and_after_it_ended_is_not_restarted(optisigns_env) -> None:
+    """Before: the retry read the screens, found the (ended) takeover gone, and took them over again."""
+    store = _Store()
+    kitchen = _push(optisigns_env, "TEMPORARILY", takeover_minutes=30)[1]
+    retry = _crash_then_retry(
+        lambda: _push(optisigns_env, "TEMPORARILY", takeover_minutes=30)[0],
+        store,
+        between=lambda: optisigns_env.control.advance_clock(minutes=40),  # retry_delay past the takeover
+    )
+    assert optisigns_env.control.count(operation="pushToScreens") == 1
+    assert optisigns_env.control.screen(kitchen)["temporarily"] is None
+    assert retry["mode"] == "TEMPORARILY" and retry["screen_ids"] == [kitchen]
+    assert store.values == {}  # forgotten once the task finished: a clear after success pushes again
+
+
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
+def test_a_push_retried_after_a_crash_sends_no_request(optisigns_env) -> None:
+    store = _Store()
+    _crash_then_retry(lambda: _push(optisigns_env, "NOW")[0], store, optisigns_env.control.reset_requests)
+    assert optisigns_env.control.count() == 0  # before: the screens listing and the push again
+
+
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="pushes with pushToScreens (best evidence: an unshipped SDK draft); refused there by design, see test_evidence_fallbacks",
+)
+def test_a_push_with_other_arguments_on_the_retry_is_sent(optisigns_env) -> None:
+    store = _Store()
+    with pytest.raises(RuntimeError, match="worker lost"):
+        _push(optisigns_env, "NOW")[0].execute({"ti": _CrashingTaskInstance(1), "task_state_store": store})
+    other, kitchen = _push(optisigns_env, "NOW")
+    other.screen_ids = [next(s["_id"] for s in OptiSignsHook().list_screens() if s["_id"] != kitchen)]
+    other.execute({"ti": _CrashingTaskInstance(2), "task_state_store": store})
+    assert optisigns_env.control.count(operation="pushToScreens") == 2
+
+
+def test_an_upload_retried_after_a_crash_resumes_from_the_recorded_asset(optisigns_env, png) -> None:
+    """The asset's tags were edited in OptiSigns between the tries (its key tag lost): before, the
+    retry's search by tag found nothing and uploaded a second asset."""
+    store = _Store()
+
+    def edit_tags() -> None:
+        (asset,) = OptiSignsHook().list_assets(name="Menu.png")
+        OptiSignsHook().tag_assets([asset["_id"]], ["menu"], mode="SET")
+        optisigns_env.control.reset_requests()
+
+    retry = _crash_then_retry(
+        lambda: OptiSignsUploadAssetOperator(task_id="task", source=str(png), name="Menu"), store, edit_tags
+    )
+    assert optisigns_env.control.count() == 1  # one read of the recorded asset, no upload
+    assert [a["_id"] for a in OptiSignsHook().list_assets(name="Menu.png")] == [retry["asset_id"]]
+
+
+def test_an_upload_whose_recorded_asset_was_deleted_is_uploaded_again(optisigns_env, png) -> None:
+    store = _Store()
+
+    def delete() -> None:
+        (asset,) = OptiSignsHook().list_assets(name="Menu.png")
+        OptiSignsHook().delete_assets([asset["_id"]])
+
+    retry = _crash_then_retry(
+        lambda: OptiSignsUploadAssetOperator(task_id="task", source=str(png), name="Menu"), store, delete
+    )
+    assert [a["_id"] for a in OptiSignsHook().list_assets(name="Menu.png")] == [retry["asset_id"]]
+    assert list(store.values.values()) == [{"asset_id": retry["asset_id"], "marker": retry_marker()}]
+
+
+def retry_marker() -> str:
+    return marker_tag(KEY_TAG_PREFIX, "dag/task/scheduled__1/-1")
+
+
+def test_without_a_task_state_store_an_upload_retry_searches_by_tag(optisigns_env, png) -> None:
+    """Airflow 3.2: no store, the retry finds the first try's asset by its key tag."""
+    retry = _crash_then_retry(
+        lambda: OptiSignsUploadAssetOperator(task_id="task", source=str(png), name="Menu"), None
+    )
+    assert [a["_id"] for a in OptiSignsHook().list_assets(name="Menu.png")] == [retry["asset_id"]]
+    assert optisigns_env.control.count(operation="saveAsset") == 1

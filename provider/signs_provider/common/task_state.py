@@ -97,3 +97,15 @@ def remember(
         )
         return False
     return True
+
+
+def forget(context: Mapping[str, Any], key: str) -> None:
+    """Delete ``key`` (best effort): for records that must not outlive the try that finishes the task."""
+    store = state_store(context)
+    delete = getattr(store, "delete", None)
+    if not callable(delete):
+        return
+    try:
+        delete(key)
+    except Exception as exc:
+        log.warning("Could not delete %s from the task state store (%s).", key, exc)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from signs_provider.common.task_state import forget, record_key, remember, remembered
 from signs_provider.optisigns import DEFAULT_CONN_ID
 from signs_provider.optisigns._arguments import (
     ASSIGN_CONTENT_ARGUMENTS,
@@ -154,6 +155,11 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
         task (after a first try that uploaded, or whose answer was lost and landed) returns the
         asset of the first try instead of uploading a second one. The key is kept on the asset as
         a tag ``airflow-key-<digest>``.
+
+    On Airflow 3.3 the asset's id is also recorded in the task state store the moment OptiSigns
+    answers, and a retry reads the recorded asset by id (one query) instead of searching by tag; an
+    asset deleted or failed since, no record (Airflow 3.2, a try that died before recording), or a
+    record about another key, and the retry searches by tag as before.
     """
 
     template_fields: Sequence[str] = (
@@ -202,21 +208,30 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
         # Everything that needs no request is checked before the look-up by key.
         self.hook.client.uploads.check(self.source, name=self.name)
         marker = marker_tag(KEY_TAG_PREFIX, self._key(context))
-        asset = self._asset_of(marker)
-        if asset is not None:
-            self.log.info(
-                "Asset %s already holds this upload (tag %s, from an earlier try or run): not uploading again.",
-                asset["_id"],
-                marker,
-            )
-        else:
-            asset = self.hook.upload_file(
-                self.source, name=self.name, tags=[*self._tags(self.tags), marker], path=self.folder
-            )
-            # Two tasks with one key at the same time: both uploaded; the younger asset is deleted.
-            asset = self.hook.client.graphql.keep_oldest(
-                asset, lambda: self._asset_of(marker), object_type="ASSET", what=f"the asset of tag {marker}"
-            )
+        record = record_key("optisigns-asset", marker)
+        asset = self._recorded_asset(remembered(context, record), marker)
+        if asset is None:
+            asset = self._asset_of(marker)
+            if asset is not None:
+                self.log.info(
+                    "Asset %s already holds this upload (tag %s, from an earlier try or run): not uploading "
+                    "again.",
+                    asset["_id"],
+                    marker,
+                )
+            else:
+                asset = self.hook.upload_file(
+                    self.source, name=self.name, tags=[*self._tags(self.tags), marker], path=self.folder
+                )
+                # Two tasks with one key at the same time: both uploaded; the younger asset is deleted.
+                asset = self.hook.client.graphql.keep_oldest(
+                    asset,
+                    lambda: self._asset_of(marker),
+                    object_type="ASSET",
+                    what=f"the asset of tag {marker}",
+                )
+            # Before the wait for conversion, the longest part of the task: a retry resumes here.
+            remember(context, record, {"asset_id": asset["_id"], "marker": marker})
         self._link(context, "asset", asset["_id"])
         if self.wait_until_ready:
             asset = self.hook.wait_for_asset_ready(
@@ -236,6 +251,30 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
                 "unset for one key per task instance."
             )
         return key
+
+    def _recorded_asset(self, record: dict[str, Any] | None, marker: str) -> Any:
+        """The asset an earlier try recorded, read by id; ``None`` (search by tag) if there is none.
+
+        Read rather than trusted: the task's result needs the asset's current state, and an asset
+        deleted or failed since must be uploaded again, as the search by tag would decide.
+        """
+        from signs_provider.optisigns.client.assets import asset_state
+        from signs_provider.optisigns.errors import OptiSignsNotFoundError
+
+        if not record or record.get("marker") != marker or not record.get("asset_id"):
+            return None
+        try:
+            asset = self.hook.get_asset(str(record["asset_id"]))
+        except OptiSignsNotFoundError:
+            self.log.warning("Asset %s, recorded by an earlier try, no longer exists.", record["asset_id"])
+            return None
+        if asset_state(asset) == "failed":
+            return None
+        self.log.info(
+            "Asset %s was uploaded by an earlier try of this task (task state store): not uploading again.",
+            asset["_id"],
+        )
+        return asset
 
     def _asset_of(self, marker: str) -> Any:
         """The oldest asset carrying ``marker`` whose conversion did not fail, or ``None``."""
@@ -360,11 +399,30 @@ class OptiSignsPushToScreensOperator(_ScreensOperator):
         super().__init__(**kwargs)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        # once=True: a retry whose first try queued the push (or started the takeover) finds it on
-        # the screens and sends nothing, instead of queueing it twice or restarting the timer.
-        result = self.hook.client.delivery.push(**call_arguments(self, PUSH_TO_SCREENS_ARGUMENTS), once=True)
+        arguments = call_arguments(self, PUSH_TO_SCREENS_ARGUMENTS)
+        # The record is about this push: a retry whose arguments render differently pushes anew.
+        record = record_key("optisigns-push", _fingerprint(arguments))
+        earlier = remembered(context, record)
+        if earlier is not None and isinstance(earlier.get("result"), dict):
+            # Not checked against the screens: a push is an event, and what it did may have ended
+            # since (a takeover's minutes, a scheduled push gone live), so the screens could not
+            # confirm it, and sending it again is what must not happen.
+            self.log.info(
+                "This push was sent by an earlier try of this task (task state store): not sent again."
+            )
+            summary = dict(earlier["result"])
+        else:
+            # once=True: without a record (Airflow 3.2, a lost answer), a retry whose first try queued
+            # the push (or started the takeover) finds it on the screens and sends nothing, instead of
+            # queueing it twice or restarting the timer.
+            result = self.hook.client.delivery.push(**arguments, once=True)
+            summary = {key: result[key] for key in ("content_type", "content_id", "mode", "screen_ids")}
+            remember(context, record, {"result": summary})
         self._content_link(context)
-        return {key: result[key] for key in ("content_type", "content_id", "mode", "screen_ids")}
+        # Kept only for the tries of this run of the task: a task cleared after it succeeded is run
+        # again on purpose, and then pushes again as it always did.
+        forget(context, record)
+        return summary
 
 
 class OptiSignsAssignContentOperator(_ScreensOperator):
@@ -428,3 +486,10 @@ class OptiSignsCleanupAssetsOperator(_OptiSignsOperator):
             dry_run=self.preview,
             keep_in_use=self.keep_in_use,
         )
+
+
+def _fingerprint(arguments: dict[str, Any]) -> str:
+    """The push's arguments as stable text (times and other objects by their text)."""
+    import json
+
+    return json.dumps(arguments, sort_keys=True, default=str)
