@@ -9,6 +9,10 @@ connection". Upstream fixed it in apache/airflow#73298 by treating 0 like an emp
 This ASGI middleware applies the same normalisation, for ``optisigns`` and ``opensign`` connections
 only, in that one request only, and only while the running Airflow still has the bug (checked once,
 on the first such request). Importing this module is cheap: every Airflow process loads plugins.
+
+The plugin also mounts the OpenSign webhook receiver (:mod:`signs_provider.opensign.receiver`) on the
+API server at ``/signs``: ``POST /signs/opensign/<conn_id>/webhook`` records each completed or declined
+document as an asset event. Its module is as cheap to import (standard library only until a delivery).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from functools import cache
 from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
+
+from signs_provider.opensign import receiver
 
 _TEST_PATH = "/api/v2/connections/test"
 _CONN_TYPES = frozenset({"optisigns", "opensign"})
@@ -90,4 +96,9 @@ class SignsProviderPlugin(AirflowPlugin):
     name = "signs_provider"
     fastapi_root_middlewares = [
         {"middleware": PortlessConnectionTestFix, "name": "signs: Test button for connections without a port"}
+    ]
+    # Mounted beside Airflow's API, not under it: Airflow's authentication does not apply, the HMAC
+    # of each delivery does (see the receiver module).
+    fastapi_apps = [
+        {"app": receiver.app, "url_prefix": receiver.URL_PREFIX, "name": "signs: OpenSign webhook receiver"}
     ]
