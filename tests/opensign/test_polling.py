@@ -26,14 +26,13 @@ def test_states_of_many_documents_cost_a_few_list_pages(hook, send, opensign) ->
     assert states[sent[3]].found is False
     assert {states[i].status for i in sent[4:]} == {DocumentStatus.IN_PROGRESS}
     paths = [r["path"].rsplit("/api/v1.2/", 1)[1] for r in opensign.control.requests()]
-    # inprogress, completed, declined, expired, draft lists; GET for the two failures and the deleted one.
+    # inprogress, completed, declined lists; then as many pages read as documents left to place (2):
+    # GET for them (the expired one and the deleted one) and for the declined one's details.
     assert sorted(paths) == sorted(
         [
             "documentlist/inprogress",
             "documentlist/completed",
             "documentlist/declined",
-            "documentlist/expired",
-            "documentlist/draft",
             f"document/{sent[1]}",
             f"document/{sent[2]}",
             f"document/{sent[3]}",
@@ -111,10 +110,10 @@ def test_a_poll_stops_reading_lists_once_every_document_is_placed() -> None:
     from signs_provider.opensign.client.polling import poll_document_states
 
     answers = {
-        "documentlist/inprogress": {"result": [{"objectId": "A", "title": "a"}]},
-        "documentlist/completed": {"result": [{"objectId": "B", "title": "b"}]},
+        "documentlist/inprogress": {"result": [{"objectId": "A", "title": "a"}, {"objectId": "C"}]},
+        "documentlist/completed": {"result": [{"objectId": "B", "title": "b"}, {"objectId": "D"}]},
     }
-    reads, states = _drive(poll_document_states(["A", "B", "A"]), answers)
+    reads, states = _drive(poll_document_states(["A", "B", "A", "C", "D"]), answers)
     assert reads == ["documentlist/inprogress", "documentlist/completed"]  # not declined, expired, draft
     assert states["A"].status is DocumentStatus.IN_PROGRESS and states["B"].status is DocumentStatus.COMPLETED
 
@@ -146,7 +145,35 @@ def test_the_open_list_is_read_to_its_end_and_the_others_down_to_the_bound() -> 
         "documentlist/completed": lambda skip: {"result": old},
     }
     since = datetime.now(timezone.utc) - timedelta(hours=1)
-    reads, states = _drive(poll_document_states(["P", "Q"], since=since, page_size=2), answers)
+    awaited = [f"P{i}" for i in range(8)]  # more than the pages read: the budget does not stop the lists
+    reads, states = _drive(poll_document_states(awaited, since=since, page_size=2), answers)
     assert reads.count("documentlist/inprogress") == 2
     assert reads.count("documentlist/completed") == 1
     assert {s.found for s in states.values()} == {False}  # not in the lists: one GET each, answered 404
+
+
+def _open_list(count: int):
+    """``documentlist/inprogress`` of ``count`` open documents ``O0`` (newest) .. ``O{count-1}`` (oldest)."""
+    return lambda skip: {"result": [{"objectId": f"O{i}"} for i in range(skip, min(skip + 500, count))]}
+
+
+def test_a_poll_of_a_few_old_documents_among_thousands_leaves_the_lists_for_gets() -> None:
+    """Issue 14: three awaited documents, the oldest of 5,000 open: 3 pages, then 3 GETs (was 10 pages)."""
+    from signs_provider.opensign.client.polling import poll_document_states
+
+    awaited = ["O4997", "O4998", "O4999"]
+    answers = {"documentlist/inprogress": _open_list(5000)}
+    answers.update({f"document/{i}": {"objectId": i, "status": "inprogress", "signers": []} for i in awaited})
+    reads, states = _drive(poll_document_states(awaited), answers)
+    assert reads == ["documentlist/inprogress"] * 3 + [f"document/{i}" for i in awaited]
+    assert {s.status for s in states.values()} == {DocumentStatus.IN_PROGRESS}
+
+
+def test_a_poll_of_many_documents_among_thousands_reads_the_open_list_once() -> None:
+    """500 awaited, the oldest of 5,000 open: the open list's 10 pages, no GET (the list API's bound)."""
+    from signs_provider.opensign.client.polling import poll_document_states
+
+    awaited = [f"O{i}" for i in range(4500, 5000)]
+    reads, states = _drive(poll_document_states(awaited), {"documentlist/inprogress": _open_list(5000)})
+    assert reads == ["documentlist/inprogress"] * 10
+    assert len(states) == 500
