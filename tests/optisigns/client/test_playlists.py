@@ -53,12 +53,11 @@ def test_set_playlist_items_exact_and_rerun_sends_nothing(hook, emulator) -> Non
     hook.set_playlist_items(playlist, [(a, 15), {"asset_id": b, "duration": 20}, c])
     assert mutations(emulator) == []
     assert playlist_items(hook, playlist) == [(a, 15.0), (b, 20.0), (c, 10.0)]
-    # Reorder and shrink: only the tail after the common start is replaced, new items first so
-    # that screens playing the playlist never see it empty.
+    # Shrink: only the item that goes is removed (c stays where it is), then its duration set.
     emulator.control.reset_requests()
     hook.set_playlist_items(playlist, [(a, 15), (c, 5)])
     assert playlist_items(hook, playlist) == [(a, 15.0), (c, 5.0)]
-    assert mutations(emulator) == ["addPlaylistItems", "removePlaylistItems", "updatePlaylistItems"]
+    assert mutations(emulator) == ["removePlaylistItems", "updatePlaylistItems"]
     hook.set_playlist_items(playlist, [])
     assert playlist_items(hook, playlist) == []
 
@@ -219,35 +218,83 @@ def _playlist(*items: tuple[str, float]) -> dict:
     return {"_id": "p", "assets": [{"_id": asset, "duration": seconds} for asset, seconds in items]}
 
 
-def test_plan_keeps_the_common_start_and_adds_before_it_removes() -> None:
+def _apply_steps(current: list[str], plan) -> list[str]:
+    """What the playlist holds after each step, checking each step's ``before`` and ``after``."""
+    items = list(current)
+    for step in plan.steps:
+        assert tuple(items) == step.before
+        if step.add:
+            items = items[: step.at] + step.add + items[step.at :]
+        else:
+            items = [item for i, item in enumerate(items) if i not in set(step.remove)]
+        assert tuple(items) == step.after and (items or not plan.result)  # never empty on the way
+    return items
+
+
+def test_plan_removes_what_goes_then_adds_each_run_in_place() -> None:
     from signs_provider.optisigns.client.playlists import plan_changes
 
     plan = plan_changes(
         _playlist(("a", 10), ("b", 10), ("c", 10)), [PlaylistEntry("a"), PlaylistEntry("c", 5)]
     )
-    assert plan.add == ["c"] and plan.remove == [1, 2]
-    # The old positions stay valid after the add: everything added sits after them.
-    assert plan.with_tail == ["a", "b", "c", "c"] and plan.result == ["a", "c"]
+    assert [(s.add, s.remove) for s in plan.steps] == [([], [1])]  # only b goes; c stays
+    assert _apply_steps(["a", "b", "c"], plan) == ["a", "c"] == plan.result
     assert plan.durations == {5.0: [1]}
+
+
+def test_plan_of_a_first_item_replaced_sends_only_that_item() -> None:
+    from signs_provider.optisigns.client.playlists import plan_changes
+
+    current = [f"a{i}" for i in range(5000)]
+    wanted = [PlaylistEntry("new"), *(PlaylistEntry(a) for a in current[1:])]
+    plan = plan_changes(_playlist(*((a, 10) for a in current)), wanted)
+    assert [(s.add, s.at, s.remove) for s in plan.steps] == [([], 0, [0]), (["new"], 0, [])]
+    assert plan.largest == 5000  # never 10,000
+    assert _apply_steps(current, plan) == plan.result
+
+
+def test_plan_changes_in_the_middle_and_moves_keep_the_rest() -> None:
+    from signs_provider.optisigns.client.playlists import plan_changes
+
+    current = list("abcdefgh")
+    wanted = list("abXdefhg")  # c replaced, g and h swapped
+    plan = plan_changes(_playlist(*((a, 10) for a in current)), [PlaylistEntry(a) for a in wanted])
+    assert _apply_steps(current, plan) == wanted
+    assert sum(len(s.add) for s in plan.steps) <= 2 and plan.largest <= len(current)
+
+
+def test_plan_with_many_scattered_changes_replaces_one_span() -> None:
+    from signs_provider.optisigns.client.playlists import MAX_ADD_RUNS, plan_changes
+
+    current = [f"a{i}" for i in range(40)]
+    wanted = [f"x{i}" if i % 4 == 1 else a for i, a in enumerate(current)]  # ten runs of changes
+    plan = plan_changes(_playlist(*((a, 10) for a in current)), [PlaylistEntry(a) for a in wanted])
+    assert _apply_steps(current, plan) == wanted
+    assert len([s for s in plan.steps if s.add]) == 1 <= MAX_ADD_RUNS
+    assert plan.steps[0].remove[0] == 1 and plan.steps[0].remove[-1] == 37  # common ends kept
 
 
 def test_plan_for_the_same_items_is_empty_and_durations_change_alone() -> None:
     from signs_provider.optisigns.client.playlists import plan_changes
 
     same = plan_changes(_playlist(("a", 15), ("b", 10)), [PlaylistEntry("a", 15), PlaylistEntry("b")])
-    assert (same.add, same.remove, same.durations) == ([], [], {})
+    assert (same.steps, same.durations) == ([], {})
     longer = plan_changes(_playlist(("a", 15), ("b", 10)), [PlaylistEntry("a", 20), PlaylistEntry("b", 20)])
-    assert (longer.add, longer.remove, longer.durations) == ([], [], {20.0: [0, 1]})
+    assert (longer.steps, longer.durations) == ([], {20.0: [0, 1]})
 
 
-def test_plan_replacing_everything_never_empties_the_playlist() -> None:
+def test_plan_replacing_everything_never_empties_the_playlist_nor_doubles_it() -> None:
     from signs_provider.optisigns.client.playlists import plan_changes
 
     plan = plan_changes(_playlist(("a", 10)), [PlaylistEntry("b", 7)])
-    assert plan.add == ["b"] and plan.remove == [0]
-    assert plan.with_tail == ["a", "b"] and plan.result == ["b"]
+    assert plan.add == ["b"] and _apply_steps(["a"], plan) == ["b"]
+    current = [f"a{i}" for i in range(100)]
+    wanted = [f"b{i}" for i in range(100)]
+    plan = plan_changes(_playlist(*((a, 10) for a in current)), [PlaylistEntry(b) for b in wanted])
+    assert _apply_steps(current, plan) == wanted
+    assert len(plan.steps) == 3 and plan.largest == 101  # one old item bridges: never 200
     emptied = plan_changes(_playlist(("a", 10)), [])
-    assert (emptied.add, emptied.remove, emptied.result) == ([], [0], [])
+    assert [s.remove for s in emptied.steps] == [[0]] and emptied.result == []
 
 
 def test_differences_name_each_position() -> None:

@@ -22,6 +22,7 @@ from signs_provider.optisigns.client._inputs import (
     zone,
 )
 from signs_provider.optisigns.client.graphql import Mutation, list_query
+from signs_provider.optisigns.client.screens import DIRECT_LOOKUPS
 
 if TYPE_CHECKING:
     from signs_provider.optisigns.client.graphql import GraphQLSession
@@ -75,8 +76,8 @@ class Delivery:
     ) -> dict[str, Any]:
         """Set what screens play (``updateDevice``, one call per screen); no content blanks them.
 
-        The screens are resolved with one listing, and every id, name and tag checked, before any
-        screen is changed.
+        The screens are resolved, and every id, name and tag checked, before any screen is changed
+        (see :meth:`Screens.find <signs_provider.optisigns.client.screens.Screens.find>` for the cost).
 
         :return: ``{"content_type", "content_id", "screen_ids", "screens"}`` (``screens`` as updated).
         :raises UnknownScreensError: a screen is not one of the team's; nothing was changed.
@@ -116,8 +117,7 @@ class Delivery:
     ) -> dict[str, Any]:
         """Push content to screens with one ``pushToScreens`` call, whatever the number of screens.
 
-        Ids, names and tags are checked against one listing of the team's screens before anything
-        is sent.
+        Ids, names and tags are checked before anything is sent (each must match a screen).
 
         :param screen_ids: target screens by id.
         :param screen_names: target screens by name (resolved to ids).
@@ -141,7 +141,14 @@ class Delivery:
         (not sent again). With ``tag_rules`` the screens are not known here and cannot be read.
 
         :return: ``{"content_type", "content_id", "mode", "screen_ids", "result"}``: ``screen_ids``
-            are those the API reports reached, else those resolved here; ``result`` is the API's answer.
+            are those the API reports reached, else those resolved here (for a push ``NOW`` by tags,
+            the screens given by id or name only: the tags' screens are not listed, which would cost
+            a call per 500 of them); ``result`` is the API's answer.
+
+        Cost (issue 14): one ``pushToScreens``, after one call per tag (does it have a screen?) and
+        per id or name (see :meth:`Screens.find <signs_provider.optisigns.client.screens.Screens.find>`),
+        whatever the number of screens. A ``SCHEDULE`` or ``TEMPORARILY`` push by tags reads the
+        tags' screens (a page per 500), which it needs to look for the push after a lost answer.
         """
         kind, content_id = content(asset_id, playlist_id, schedule_id)
         ids = str_list(screen_ids, field="screen_ids")
@@ -162,8 +169,13 @@ class Delivery:
             operation = PUSH_LATER
         else:
             raise SignsConfigError(f"mode: {mode!r} is not one of NOW, SCHEDULE, TEMPORARILY.")
+        # A push NOW goes to the tags' screens without this listing them: only that each tag has a
+        # screen is checked (one call per tag, whatever the team's size). A scheduled push or a
+        # takeover may have to be looked for on its screens (a lost answer, once=True): all are read.
         screens: list[Screen] = (
-            self.screens.find(ids=ids, names=names, tags=tag_list) if (ids or names or tag_list) else []
+            self.screens.find(ids=ids, names=names, tags=tag_list, tag_members=mode != "NOW")
+            if (ids or names or tag_list)
+            else []
         )
         if names:
             # Names are resolved here; the API takes ids and tags.
@@ -199,7 +211,7 @@ class Delivery:
             "content_type": kind,
             "content_id": content_id,
             "mode": mode,
-            "screen_ids": list(reached or [s["_id"] for s in screens]),
+            "screen_ids": list(reached or (ids if mode == "NOW" and tag_list else targets)),
             "result": result,
         }
 
@@ -207,7 +219,15 @@ class Delivery:
         """Whether every screen of ``screen_ids`` holds the scheduled push or takeover ``payload``."""
         if not screen_ids:
             return False
-        devices = {d["_id"]: d for d in self.graphql.list(PUSHES_QUERY, {})}
+        if len(screen_ids) <= DIRECT_LOOKUPS:
+            # A few screens: one query each by id (trusted filter), not a listing of the team.
+            devices = {
+                d["_id"]: d
+                for i in dict.fromkeys(screen_ids)
+                for d in self.graphql.list(PUSHES_QUERY, {"_id": i})
+            }
+        else:
+            devices = {d["_id"]: d for d in self.graphql.list(PUSHES_QUERY, {})}
         return all(holds(devices.get(screen_id) or {}, payload) for screen_id in screen_ids)
 
 

@@ -1,5 +1,8 @@
 """Playlists: create or update by name, make their items exactly a wanted list, edit items by position.
 
+A sync sends a minimal edit (:func:`plan_changes`): what both lists share stays, wherever the
+changes are, and a playlist that does not change is read once.
+
 Adding, removing and moving items are addressed by position and not idempotent: each is sent once
 and, when its answer is lost, settled by reading the playlist back (:meth:`Playlists._apply`).
 """
@@ -9,6 +12,9 @@ from __future__ import annotations
 import builtins
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from signs_provider.common.errors import AmbiguousWriteError, SignsApiError, SignsConfigError
@@ -122,22 +128,32 @@ class Playlists:
         """
         playlist = self.upsert(name, tags=tags, path=path)
         before = set(item_ids(playlist))
-        playlist = self.set_items(playlist["_id"], entries)
+        # The upsert just read the playlist with its items: not read again before the plan.
+        playlist = self.set_items(playlist["_id"], entries, current=playlist)
         return playlist, sorted(before - set(item_ids(playlist)))
 
     # -- items ----------------------------------------------------------------------------------
 
-    def set_items(self, playlist_id: str, items: Iterable[PlaylistEntryLike]) -> PlaylistInfo:
+    def set_items(
+        self,
+        playlist_id: str,
+        items: Iterable[PlaylistEntryLike],
+        *,
+        current: PlaylistInfo | None = None,
+    ) -> PlaylistInfo:
         """Make the playlist's items exactly ``items``, in order, with their durations.
 
         Only the difference is sent (see :func:`plan_changes`); the result is read back and
-        checked, for up to :data:`ROUNDS` rounds.
+        checked, for up to :data:`ROUNDS` rounds. ``current``: the playlist as just read (with its
+        items), which spares the first read.
 
         :raises SignsApiError: the playlist still differs after the last round (the message names
             the positions), e.g. when the API ignores a duration.
         """
         wanted = [PlaylistEntry.coerce(item, index=i) for i, item in enumerate(items)]
-        playlist = self.get(playlist_id)
+        playlist = (
+            current if current is not None and current.get("_id") == playlist_id else self.get(playlist_id)
+        )
         for _ in range(ROUNDS):
             if not differences(playlist, wanted):
                 return playlist
@@ -152,27 +168,25 @@ class Playlists:
         return playlist
 
     def _converge(self, playlist: PlaylistInfo, wanted: builtins.list[PlaylistEntry]) -> None:
-        """Send the changes that turn ``playlist`` into ``wanted``: add the new tail, remove the old, durations."""
+        """Send the steps that turn ``playlist`` into ``wanted`` (:func:`plan_changes`), then the durations."""
         playlist_id = playlist["_id"]
         plan = plan_changes(playlist, wanted)
-        if plan.add:
+        for step in plan.steps:
             self._apply(
                 playlist_id,
-                plan.current,
-                plan.with_tail,
-                lambda: self._send_add(playlist_id, plan.add, len(plan.current)),
-                what="add items to",
-            )
-        if plan.remove:
-            self._apply(
-                playlist_id,
-                plan.with_tail,
-                plan.result,
-                lambda: self.graphql.send(REMOVE_ITEMS, {"id": playlist_id, "payload": {"pos": plan.remove}}),
-                what="remove items from",
+                list(step.before),
+                list(step.after),
+                partial(self._send_step, playlist_id, step),
+                what="add items to" if step.add else "remove items from",
             )
         if plan.durations:
             self.set_durations(playlist_id, plan.durations)
+
+    def _send_step(self, playlist_id: str, step: Step) -> None:
+        if step.add:
+            self._send_add(playlist_id, step.add, step.at)
+        else:
+            self.graphql.send(REMOVE_ITEMS, {"id": playlist_id, "payload": {"pos": step.remove}})
 
     def _send_add(self, playlist_id: str, asset_ids: builtins.list[str], pos: int) -> None:
         payload = {"ids": asset_ids, "pos": pos, "type": "ASSET"}
@@ -302,57 +316,113 @@ def item_ids(playlist: Mapping[str, Any]) -> builtins.list[str]:
     return [str(item.get("_id")) for item in playlist.get("assets") or []]
 
 
+#: A sync sends at most this many ``addPlaylistItems`` (one per run of new items); with more runs
+#: of changes, everything between the first and the last change is replaced in one add.
+MAX_ADD_RUNS = 4
+
+
+@dataclass(frozen=True)
+class Step:
+    """One position-addressed change of a sync, with the items before and after it.
+
+    :ivar add: asset ids inserted at ``at`` (an ``addPlaylistItems``), or empty for a removal.
+    :ivar at: where ``add`` goes.
+    :ivar remove: positions removed (one ``removePlaylistItems``), for a removal.
+    """
+
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    add: builtins.list[str] = field(default_factory=list)
+    at: int = 0
+    remove: builtins.list[int] = field(default_factory=list)
+
+
+@dataclass
 class ItemsPlan:
     """The changes that turn a playlist into the wanted items (see :func:`plan_changes`).
 
     :ivar current: the item ids now.
-    :ivar add: the ids to append (the new tail), sent first.
-    :ivar with_tail: the items once the tail is added.
-    :ivar remove: the positions of the old tail, removed after the add.
-    :ivar result: the items once both are done.
-    :ivar durations: positions to set, by duration.
+    :ivar steps: the adds and removals, in the order they are sent.
+    :ivar result: the items once every step is done.
+    :ivar durations: positions to set (in ``result``), by duration.
     """
 
-    def __init__(
-        self,
-        current: builtins.list[str],
-        add: builtins.list[str],
-        remove: builtins.list[int],
-        durations: dict[float, builtins.list[int]],
-    ) -> None:
-        self.current = current
-        self.add = add
-        self.remove = remove
-        self.durations = durations
-        self.with_tail = current + add
-        keep = len(current) - len(remove)
-        self.result = current[:keep] + add
+    current: builtins.list[str]
+    steps: builtins.list[Step]
+    result: builtins.list[str]
+    durations: dict[float, builtins.list[int]]
+
+    @property
+    def add(self) -> builtins.list[str]:
+        """Every asset id added, in order."""
+        return [item for step in self.steps for item in step.add]
+
+    @property
+    def largest(self) -> int:
+        """The most items the playlist holds at any moment of the sync."""
+        return max([len(self.current), *(len(step.after) for step in self.steps)])
 
 
 def plan_changes(playlist: Mapping[str, Any], wanted: Sequence[PlaylistEntry]) -> ItemsPlan:
-    """What to send to turn ``playlist`` into ``wanted``.
+    """What to send to turn ``playlist`` into ``wanted``: a minimal edit, wherever the changes are.
 
-    The common leading items stay; the rest of the old list is replaced by the rest of the wanted
-    one. New items are added at the end *before* the old ones are removed, so screens playing the
-    playlist never see it empty, and the old positions stay valid because everything added sits
-    after them. Durations are set where they differ (or for every new item that names one).
+    The items both lists share, in order (a longest matching, :class:`difflib.SequenceMatcher` on
+    the asset ids), stay where they are; only the others are sent. Steps: one removal of every
+    item that goes, then one add per run of new items, each at its final position (everything
+    before it is then in place). So the playlist never holds more than the larger of its old and
+    its new length, and is never empty on the way (but when ``wanted`` is). When it shares no item
+    with ``wanted``, one old item is kept as a bridge: the others go, the new items are added after
+    it, then it goes (three calls; at most one item more than ``wanted``). More than
+    :data:`MAX_ADD_RUNS` runs of new items: everything between the first and last change is
+    replaced instead (one add). Durations are set where they differ (or for every new item that
+    names one), in one call.
     """
     current = item_ids(playlist)
-    keep = 0
-    while keep < min(len(current), len(wanted)) and current[keep] == wanted[keep].asset_id:
-        keep += 1
+    target = [entry.asset_id for entry in wanted]
+    opcodes = SequenceMatcher(None, current, target, autojunk=False).get_opcodes()
+    changes = [op for op in opcodes if op[0] != "equal"]
+    runs = [(j1, j2) for tag, _, _, j1, j2 in changes if j2 > j1]
+    if len(runs) > MAX_ADD_RUNS:
+        # Many scattered changes: one span from the first change to the last (common ends kept).
+        (_, i1, _, j1, _), (_, _, i2, _, j2) = changes[0], changes[-1]
+        opcodes = [
+            ("equal", 0, i1, 0, j1),
+            ("replace", i1, i2, j1, j2),
+            ("equal", i2, len(current), j2, len(target)),
+        ]
+        runs = [(j1, j2)] if j2 > j1 else []
+    kept_from = {j1 + k: i1 + k for tag, i1, i2, j1, _ in opcodes if tag == "equal" for k in range(i2 - i1)}
+    removed = [i for tag, i1, i2, _, _ in opcodes if tag in ("delete", "replace") for i in range(i1, i2)]
+    steps: builtins.list[Step] = []
+    items = list(current)
+    if removed and not kept_from and target and len(current) > 1:
+        # Nothing in common: keep the first old item as a bridge until the new ones are in.
+        rest = list(range(1, len(current)))
+        steps.append(Step(tuple(items), (items[0],), remove=rest))
+        items = [items[0]]
+        steps.append(Step(tuple(items), tuple(items + target), add=list(target), at=1))
+        steps.append(Step(tuple(items + target), tuple(target), remove=[0]))
+    elif removed and not kept_from and target:
+        steps.append(Step(tuple(items), tuple(items + target), add=list(target), at=len(items)))
+        steps.append(Step(tuple(items + target), tuple(target), remove=list(range(len(items)))))
+    else:
+        if removed:
+            gone = set(removed)
+            kept = [item for i, item in enumerate(items) if i not in gone]
+            steps.append(Step(tuple(items), tuple(kept), remove=removed))
+            items = kept
+        for j1, j2 in runs:
+            after = items[:j1] + target[j1:j2] + items[j1:]
+            steps.append(Step(tuple(items), tuple(after), add=target[j1:j2], at=j1))
+            items = after
     old_durations = [item.get("duration") for item in playlist.get("assets") or []]
     by_duration: dict[float, builtins.list[int]] = {}
     for pos, entry in enumerate(wanted):
-        unchanged = pos < keep and same_seconds(old_durations[pos], entry.duration)
+        old = kept_from.get(pos)
+        unchanged = old is not None and same_seconds(old_durations[old], entry.duration)
         if entry.duration is not None and not unchanged:
             by_duration.setdefault(entry.duration, []).append(pos)
-    return ItemsPlan(
-        current,
-        [e.asset_id for e in wanted[keep:]],
-        list(range(keep, len(current))),
-        by_duration,
-    )
+    return ItemsPlan(current, steps, target, by_duration)
 
 
 def differences(playlist: Mapping[str, Any], wanted: Sequence[PlaylistEntry]) -> builtins.list[str]:

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from signs_provider.optisigns.client.types import Screen, ScreenStatus
 
 DEFAULT_HEARTBEAT_MAX_AGE = timedelta(seconds=DEFAULT_HEARTBEAT_MAX_AGE_SECONDS)
+#: Up to this many screen ids and names, :meth:`Screens.find` reads each with one filtered query;
+#: beyond, one listing of the team (a page per 500 screens: 10 pages at 5,000 screens) costs less.
+DIRECT_LOOKUPS = 10
 
 # Device ``status`` is a string (ONLINE/SLEEP/OFFLINE) for one client and a number in the SDK's types.
 _OFFLINE_STATUSES = frozenset({"OFFLINE", "SLEEP", "DISCONNECTED"})
@@ -68,14 +71,31 @@ class Screens:
         names: Iterable[str] = (),
         tags: Iterable[str] = (),
         path: str | None = None,
+        tag_members: bool = True,
     ) -> builtins.list[Screen]:
         """Screens matching any of ``ids``, ``names`` (``deviceName``), ``tags`` or folder ``path``.
 
         A folder matches its own screens and those of its subfolders: ``/Lobby`` takes
         ``/Lobby`` and ``/Lobby/East``, never ``/Lobby2``.
 
-        One listing of the team's screens, matched here; every id, name and tag must match at least
-        one screen, else :class:`UnknownScreensError` lists the unknown ones and the known ones.
+        Every id, name and tag must match at least one screen, else :class:`UnknownScreensError`
+        lists the unknown ones and the known ones (from one listing of the team's screens, read
+        only then).
+
+        What it costs does not grow with the team (issue 14), but for a folder:
+
+        * a single id, name or tag: one call. Several: the first page of the team's screens (500)
+          first; when that is the whole team, they are matched there (one call). Else, as follows.
+        * up to :data:`DIRECT_LOOKUPS` ids and names: one filtered ``devices`` query each
+          (``_id`` and ``deviceName`` filters, official evidence: sdk-05, sdk-04); more than that,
+          one listing of the team (a page per 500 screens) costs less;
+        * each tag: its screens through the API's tag filter (a page per 500 of them). With
+          ``tag_members=False`` only that the tag has a screen is checked: one page of one screen.
+          The tag filter rests on no public document (client/evidence.py): where the API refuses
+          it, the team's screens are read until the first screen with the tag (at most a page per
+          500 screens, plus the refused request, once per connection);
+        * a folder: one listing of the team (the API's ``path`` filter is exact and weakly
+          evidenced, a folder here includes its subfolders).
         """
         ids, names, tags = (
             str_list(ids, field="screen_ids"),
@@ -84,17 +104,92 @@ class Screens:
         )
         if not (ids or names or tags or path):
             raise SignsConfigError("No screens given: pass screen ids, screen names, tags or a folder path.")
-        if tags and not (ids or names or path):
-            # Tags only: let the API filter, one query per tag, instead of listing every screen.
-            tagged: dict[str, Screen] = {}
-            for tag in tags:
-                matching = [s for s in self.list(tags=[tag]) if tag in (s.get("tags") or [])]
-                if not matching:
-                    break
-                tagged.update((s["_id"], s) for s in matching)
+        lookups = len(set(ids)) + len(set(names))
+        if path or lookups > DIRECT_LOOKUPS:
+            return self._find_in_listing(ids, names, tags, path)
+        if lookups + len(set(tags)) > 1:
+            # Several look-ups: a team that fits in one page is matched from that page, one call.
+            first, complete = self._first_page()
+            if complete:
+                return self._match(first, ids, names, tags, path)
+        chosen: dict[str, Screen] = {}
+        unknown_ids = []
+        for screen_id in dict.fromkeys(ids):
+            found = [s for s in self.list_where(_id=screen_id) if s.get("_id") == screen_id]
+            if found:
+                chosen[screen_id] = found[0]
             else:
-                return list(tagged.values())
-        screens = self.list()
+                unknown_ids.append(screen_id)
+        unknown_names = []
+        for name in dict.fromkeys(names):
+            # [INFERRED] the API's deviceName filter is an exact match (sdk-04 looks a screen up by it).
+            found = [s for s in self.list_where(deviceName=name) if s.get("deviceName") == name]
+            if not found:
+                unknown_names.append(name)
+            chosen.update((s["_id"], s) for s in found)
+        if unknown_ids or unknown_names:
+            # An id unknown (the error lists the known ones), or a name that may be a screen's
+            # ``name`` rather than its ``deviceName``: the one listing decides, as before.
+            return self._find_in_listing(ids, names, tags, path)
+        for tag in dict.fromkeys(tags):
+            members = self.tagged(tag, limit=None if tag_members else 1)
+            if not members:
+                return self._find_in_listing(ids, names, tags, path)  # the error names the known tags
+            chosen.update((s["_id"], s) for s in members)
+        return list(chosen.values())
+
+    def list_where(self, **filters: Any) -> builtins.list[Screen]:
+        """The screens one trusted filter (``_id``, ``deviceName``) selects: one call."""
+        return self.graphql.list(SCREENS_QUERY, filters)
+
+    def tagged(self, tag: str, *, limit: int | None = None) -> builtins.list[Screen]:
+        """The screens carrying ``tag`` (at most ``limit`` of them), read through the API's tag filter.
+
+        ``limit=1`` asks for one screen: one call of one screen where the API takes the filter.
+        Where it refused the filter (weak evidence), the session drops it and the screens are
+        matched here, page by page (500 screens each), stopping at ``limit`` matches.
+        """
+        document = SCREENS_QUERY.document
+        query = {"tags": [tag]}
+        refused_before = bool(self.graphql.dropped_filters(document, query))
+        page_size = 1 if limit == 1 and not refused_before else 500
+        found: builtins.list[Screen] = []
+        pages = self.graphql.paginate(
+            document, {"query": query}, connection_field=SCREENS_QUERY.field, page_size=page_size, repair=True
+        )
+        for node in pages:
+            if tag in (node.get("tags") or []):
+                found.append(node)  # type: ignore[arg-type]  # a devices node is a Screen
+                if limit is not None and len(found) >= limit:
+                    break
+            elif page_size == 1 and self.graphql.dropped_filters(document, query):
+                # The API refused the tag filter during this read: one screen a page would read
+                # the whole team one by one. Read it in full pages instead, still stopping early.
+                return self.tagged(tag, limit=limit)
+        return found
+
+    def _find_in_listing(
+        self, ids: builtins.list[str], names: builtins.list[str], tags: builtins.list[str], path: str | None
+    ) -> builtins.list[Screen]:
+        """:meth:`find` from one listing of the team's screens, matched here."""
+        return self._match(self.list(), ids, names, tags, path)
+
+    def _first_page(self) -> tuple[builtins.list[Screen], bool]:
+        """The first page of the team's screens (500), and whether it is all of them."""
+        variables = {"query": {}, "first": 500, "after": None}
+        data = self.graphql.execute(SCREENS_QUERY.document, variables, idempotent=True, repair=True)
+        page = ((data or {}).get(SCREENS_QUERY.field) or {}).get("page") or {}
+        nodes = [edge["node"] for edge in page.get("edges") or []]
+        return nodes, not (page.get("pageInfo") or {}).get("hasNextPage")
+
+    def _match(
+        self,
+        screens: builtins.list[Screen],
+        ids: builtins.list[str],
+        names: builtins.list[str],
+        tags: builtins.list[str],
+        path: str | None,
+    ) -> builtins.list[Screen]:
         by_id = {s["_id"]: s for s in screens}
         by_name: dict[str, builtins.list[Screen]] = {}
         by_tag: dict[str, builtins.list[Screen]] = {}
