@@ -124,7 +124,7 @@ SETTLE_WINDOW = timedelta(minutes=2)
 DEFAULT_EXPIRY_LOOKBACK_DAYS = 30.0
 #: Ids emitted per status remembered besides the cursor, so that a finished document edited later
 #: (renamed, moved: its ``updatedAt`` moves up) is not emitted again.
-EMITTED_MEMORY = 500
+EMITTED_MEMORY = 200
 STATE_VERSION = 1
 STATE_KEY_PREFIX = "signs_provider.opensign.events"
 
