@@ -13,11 +13,21 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from signs_provider.common.errors import SignsApiError, SignsError
 
-# Defined with the webhook code, which must import without Airflow; re-exported here with the rest.
-from signs_provider.opensign.webhooks import OpenSignWebhookError
-
 if TYPE_CHECKING:
     from signs_provider.common.transport import Reply
+    from signs_provider.opensign.webhooks import OpenSignWebhookError
+
+
+def __getattr__(name: str) -> object:
+    # OpenSignWebhookError is defined with the webhook code (which must import without Airflow) and
+    # re-exported here with the rest, on first use: importing .webhooks at every DAG parse cost more
+    # than the operators themselves.
+    if name == "OpenSignWebhookError":
+        from signs_provider.opensign.webhooks import OpenSignWebhookError
+
+        return OpenSignWebhookError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "OpenSignApiError",

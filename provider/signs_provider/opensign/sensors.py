@@ -16,21 +16,31 @@ from signs_provider.common.errors import SignsConfigError
 from signs_provider.common.sensors import DeferrableSignsSensor
 from signs_provider.opensign import DEFAULT_CONN_ID
 from signs_provider.opensign._context import document_ids_of, wait_started
-from signs_provider.opensign.errors import OpenSignDocumentFailedError
-from signs_provider.opensign.status import (
-    UNSUCCESSFUL_STATUS_NAMES,
-    DocumentState,
-    DocumentStatus,
-    evaluate_wait,
-)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from signs_provider.opensign.hooks import OpenSignHook
+    from signs_provider.opensign.status import DocumentState
     from signs_provider.opensign.triggers import OpenSignDocumentsTrigger
 
 __all__ = ["OpenSignDocumentSensor", "document_ids_of", "wait_started"]
+
+# What the constructor checks at every parse, without importing .status and .errors (their enums and
+# frozen dataclasses were half of the provider's import time): the spellings DocumentStatus.parse
+# maps to a final status. tests/opensign/test_sensors.py checks both agree on every spelling.
+_DEFAULT_FAILURE_STATUSES = ("declined", "expired")  # status.UNSUCCESSFUL_STATUS_NAMES
+_FINAL_STATUSES = {
+    "completed": "completed",
+    "declined": "declined",
+    "revoked": "declined",
+    "expired": "expired",
+}
+
+
+def final_status(value: Any) -> str | None:
+    """The final status a spelling names (as ``DocumentStatus.parse(value).value``), or ``None``."""
+    return _FINAL_STATUSES.get("".join(ch for ch in str(value or "").lower() if ch.isalnum()))
 
 
 class OpenSignDocumentSensor(DeferrableSignsSensor):
@@ -63,7 +73,7 @@ class OpenSignDocumentSensor(DeferrableSignsSensor):
         self,
         *,
         document_ids: str | Sequence[str | dict[str, Any]] | Any,
-        failure_statuses: Iterable[str] = UNSUCCESSFUL_STATUS_NAMES,
+        failure_statuses: Iterable[str] = _DEFAULT_FAILURE_STATUSES,
         opensign_conn_id: str = DEFAULT_CONN_ID,
         poke_interval: float = 60,
         **kwargs: Any,
@@ -71,12 +81,14 @@ class OpenSignDocumentSensor(DeferrableSignsSensor):
         super().__init__(poke_interval=poke_interval, **kwargs)
         self.document_ids = document_ids
         statuses = [failure_statuses] if isinstance(failure_statuses, str) else list(failure_statuses)
+        self.failure_statuses: list[str] = []
         for status in statuses:
-            if not DocumentStatus.parse(status).is_terminal:
+            final = final_status(status)
+            if final is None:
                 raise SignsConfigError(
                     f"failure_statuses: {status!r} is not a final status; use declined and/or expired."
                 )
-        self.failure_statuses = [DocumentStatus.parse(s).value for s in statuses]
+            self.failure_statuses.append(final)
         self.opensign_conn_id = opensign_conn_id
         self._states: dict[str, DocumentState] = {}
 
@@ -87,6 +99,9 @@ class OpenSignDocumentSensor(DeferrableSignsSensor):
         return OpenSignHook(opensign_conn_id=self.opensign_conn_id)
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
+        from signs_provider.opensign.errors import OpenSignDocumentFailedError
+        from signs_provider.opensign.status import evaluate_wait
+
         ids = document_ids_of(self.document_ids)
         pending = [i for i in ids if i not in self._states or not self._states[i].status.is_terminal]
         if pending:
@@ -116,6 +131,8 @@ class OpenSignDocumentSensor(DeferrableSignsSensor):
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         """Resume after the trigger: return the summary, or fail with the trigger's reason."""
+        from signs_provider.opensign.errors import OpenSignDocumentFailedError
+
         status = (event or {}).get("status")
         message = (event or {}).get("message") or "no message"
         if status == "success":
