@@ -461,11 +461,13 @@ class OptiSignsHook(SignsHttpHook):
     def set_playlist_items(self, playlist_id: str, items: Iterable[PlaylistEntryLike]) -> PlaylistInfo:
         """Make the playlist's items exactly ``items``, in order, with their durations.
 
-        Only the difference is sent (the common leading items stay), so a re-run with the same
-        items sends nothing and the playlist never grows. New items are added *before* the old
-        ones are removed, so screens playing the playlist never see it empty. A lost answer is
-        settled by reading the playlist back, never by resending blindly. The result is read back
-        and checked.
+        Only a minimal edit is sent, wherever the changes are: the items both lists share stay,
+        the others are removed in one call and the new ones added where they belong (one call per
+        run of new items, at most four). A re-run with the same items sends nothing. The playlist
+        never holds more than the larger of its old and new lengths (one more when no item is
+        kept, where one old item bridges) and is never empty on the way. A lost answer is settled
+        by reading the playlist back, never by resending blindly. The result is read back and
+        checked.
 
         :raises SignsApiError: the playlist still differs after three rounds (the message names
             the positions), e.g. when the API ignores a duration.
@@ -513,7 +515,8 @@ class OptiSignsHook(SignsHttpHook):
 
         This is the screen's own setting and stays until changed. To reach many screens in one
         call, or to schedule or take over temporarily, use :meth:`push_to_screens`. Every id is
-        checked against the team's screens (one listing) before any screen is changed.
+        checked before any screen is changed: one filtered query per id (up to ten), whatever the
+        team's size.
 
         :raises UnknownScreensError: an id is not one of the team's screens; nothing was changed.
         """
@@ -540,7 +543,8 @@ class OptiSignsHook(SignsHttpHook):
     ) -> dict[str, Any]:
         """Push content to screens with one ``pushToScreens`` call, whatever their number.
 
-        Ids, names and tags are checked against one listing of the screens before anything is sent;
+        Ids, names and tags are checked before anything is sent, at a cost that does not grow with
+        the team (one call per id, name or tag; a tag only needs one of its screens);
         the parameters are described at :meth:`Delivery.push <signs_provider.optisigns.client.delivery.Delivery.push>`.
         """
         return self.client.delivery.push(
