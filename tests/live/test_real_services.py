@@ -5,7 +5,12 @@ Skipped unless credentials are in the environment (no machine in CI reaches the 
 - ``SIGNS_LIVE_OPTISIGNS_API_KEY``: an OptiSigns API key (read scopes are enough);
 - ``SIGNS_LIVE_OPENSIGN_SANDBOX_TOKEN``: an OpenSign **sandbox** token (nothing here spends a credit).
 
-Only reads are made, so they are safe to run against a production account.
+Only reads are made, so they are safe to run against a production account. The last two tests run the
+live conformance check (``python -m signs_provider.conformance``) and print its report: ``pytest -s
+tests/live`` shows what to paste into a bug report when a guess of the provider is refuted.
+``SIGNS_LIVE_OPTISIGNS_ENDPOINT`` / ``SIGNS_LIVE_OPENSIGN_ENDPOINT`` point those two elsewhere (a dry run
+against ``signs-emulator``: its demo key and sandbox token, its ``/optisigns/graphql`` and
+``/opensign/sandbox`` URLs).
 """
 
 from __future__ import annotations
@@ -71,3 +76,46 @@ def test_opensign_sandbox_token_is_refused_by_live_with_405(opensign_sandbox, mo
     )
     with pytest.raises(OpenSignAuthError, match="405"):
         OpenSignHook(opensign_conn_id="opensign_wrong_env").get_user()
+
+
+# -- the live conformance check (python -m signs_provider.conformance) -----------------------------------
+
+
+def _conformance(*arguments: str, secret: str) -> str:
+    """Run the check as a user does; its report is printed (``pytest -s`` shows it) and returned."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "signs_provider.conformance", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={k: v for k, v in os.environ.items() if k not in ("OPTISIGNS_API_KEY", "OPENSIGN_API_TOKEN")},
+    )
+    print(result.stdout, result.stderr)
+    assert secret not in result.stdout + result.stderr
+    # 0: the real API agrees with every guess; 1: a guess refuted (the report says which: please send it
+    # to the maintainers); 2: the check could not run.
+    assert result.returncode == 0, result.stdout[-12000:] + result.stderr[-2000:]
+    return result.stdout
+
+
+def test_optisigns_agrees_with_the_providers_guesses() -> None:
+    if not OPTISIGNS_KEY:
+        pytest.skip("set SIGNS_LIVE_OPTISIGNS_API_KEY to run against the real OptiSigns API")
+    endpoint = os.environ.get("SIGNS_LIVE_OPTISIGNS_ENDPOINT")  # e.g. a regional gateway; default public
+    extra = ["--optisigns-endpoint", endpoint] if endpoint else []
+    out = _conformance("--optisigns-key", OPTISIGNS_KEY, *extra, secret=OPTISIGNS_KEY)
+    assert "PASS    [setup] read the screens" in out
+
+
+def test_opensign_sandbox_answers_have_the_spec_shapes() -> None:
+    if not OPENSIGN_TOKEN:
+        pytest.skip("set SIGNS_LIVE_OPENSIGN_SANDBOX_TOKEN to run against the real OpenSign sandbox")
+    endpoint = os.environ.get("SIGNS_LIVE_OPENSIGN_ENDPOINT")  # default: the sandbox's host
+    extra = ["--opensign-endpoint", endpoint] if endpoint else []
+    out = _conformance(
+        "--opensign-token", OPENSIGN_TOKEN, "--opensign-environment", "sandbox", *extra, secret=OPENSIGN_TOKEN
+    )
+    assert "[read] GET /getuser" in out
