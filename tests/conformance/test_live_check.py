@@ -120,7 +120,10 @@ def test_pessimistic_mode_reports_the_weak_names_refuted(emulator, capsys) -> No
     unknown = {name: c["detail"] for name, c in weak.items() if c["status"] != "FAIL"}
     assert all("no type named" in detail for detail in unknown.values()), unknown
     assert len(refuted) > 50 and "Mutation.pushToScreens" in refuted and "QueryAssetInput.tags" in refuted
-    assert all(weak[name]["advice"].startswith("the provider's fallback") for name in refuted)
+    assert all(weak[name]["advice"] for name in refuted)
+    assert weak["Mutation.pushToScreens"]["advice"].startswith("the provider cannot do without it")
+    assert "assign_content" in weak["Mutation.pushToScreens"]["advice"]
+    assert weak["QueryAssetInput.tags"]["advice"].startswith("nothing to do, the provider falls back")
     assert {c["status"] for c in by_name(report, "trusted name").values()} == {"PASS"}
     documents = by_name(report, "document")
     assert documents["client.delivery.PUSH_LATER"]["status"] == "FAIL"
@@ -331,3 +334,13 @@ def test_the_documents_validated_are_every_document_the_hook_sends(
     assert len(sent) > 15
     assert sent - known == set()
     assert optisigns.TEST_CONNECTION_DOCUMENT in sent
+
+
+@pytest.mark.signs_emulator_pessimistic(False)
+def test_a_rate_limited_read_is_sent_again(emulator, capsys) -> None:
+    # Without the second try, the 429 made the introspection fall back to probes.
+    emulator.control.add_fault("429", operation=INTROSPECTION, times=1, retry_after=0)
+    code, out, report = run_check(emulator, capsys, "--json")
+    assert report is not None and code == 0, out
+    assert "introspection allowed" in report["context"]["optisigns schema"]
+    assert emulator.control.count(operation=INTROSPECTION) == 2

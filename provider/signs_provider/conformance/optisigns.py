@@ -86,7 +86,10 @@ def _weak_check(name: str, status: str, detail: str) -> Check:
     weak = evidence.WEAK_NAMES[name]
     advice = ""
     if status == FAIL:
-        advice = f"the provider's fallback: {weak.fallback}." + (f" {weak.advice}" if weak.advice else "")
+        if weak.fallback == evidence.ESSENTIAL:
+            advice = f"the provider cannot do without it ({weak.fallback}). {weak.advice}"
+        else:
+            advice = f"nothing to do, the provider falls back: {weak.fallback}."
     if status != PASS:
         detail = f"{detail} (needed for: {weak.why})"
     return Check(PRODUCT, "weak name", name, status, _evidence_text(name), detail, advice)
@@ -229,7 +232,7 @@ def validate_documents(introspection: dict[str, Any]) -> list[Check]:
         advice = (
             "the provider drops these optional names and sends it again at run time"
             if status == WARN
-            else "the provider cannot send this document as it is: see the names above"
+            else "the provider cannot send this document as it is: the refused names are reported above"
         )
         checks.append(Check(PRODUCT, "document", name, status, "", detail, advice))
     return checks

@@ -1,20 +1,27 @@
 """The only way the conformance check talks to an API: GraphQL queries and HTTP GETs, nothing else.
 
 Every request goes through :class:`ReadOnlyClient`, which refuses (before sending) a GraphQL document that
-is not a query and has no method but GET for REST. No retries: a failed read is reported, not repeated.
+is not a query and has no method but GET for REST. A read answered 429, 502 or 503 (a rate limit or a busy
+gateway: the check sends some sixty reads in a row) is sent again, up to :data:`ATTEMPTS` times, after the
+``Retry-After`` the API asks for (at most :data:`MAX_WAIT` seconds); any other failure is reported as it is.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from signs_provider.common.transport import parse_retry_after
 from signs_provider.optisigns.client.graphql import operation_type
 
 if TYPE_CHECKING:
     import requests
 
 TIMEOUT = 30.0
+ATTEMPTS = 3
+MAX_WAIT = 30.0
+_BUSY = frozenset({429, 502, 503})
 
 
 class WriteRefused(RuntimeError):
@@ -59,10 +66,20 @@ class ReadOnlyClient:
         body: dict[str, Any] = {"query": document}
         if variables:
             body["variables"] = variables
-        return self._answer(self._session.post(url, json=body, timeout=TIMEOUT))
+        return self._send("POST", url, json=body)
 
     def get(self, url: str, params: dict[str, Any] | None = None) -> Answer:
-        return self._answer(self._session.get(url, params=params, timeout=TIMEOUT))
+        return self._send("GET", url, params=params)
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> Answer:
+        # Only reads get here (query() checked the document): sending one again changes nothing.
+        for attempt in range(1, ATTEMPTS + 1):
+            response = self._session.request(method, url, timeout=TIMEOUT, **kwargs)
+            if response.status_code not in _BUSY or attempt == ATTEMPTS:
+                break
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            time.sleep(min(MAX_WAIT, wait if wait is not None else float(attempt)))
+        return self._answer(response)
 
     @staticmethod
     def _answer(response: requests.Response) -> Answer:
