@@ -493,6 +493,46 @@ def test_watchers_sharing_a_stream_cost_one_poll(gated, send, opensign) -> None:
     assert requests == 6
 
 
+@pytest.mark.parametrize("watchers", [1, 20])
+def test_a_shared_poll_costs_three_requests_however_many_watchers(watchers, gated, send, opensign) -> None:
+    from airflow.triggers.shared_stream import SharedStreamManager
+
+    doc = send(title="Lease 7")
+
+    async def scenario() -> tuple[int, int]:
+        gate = gated()
+        manager = SharedStreamManager()
+        received: list[TriggerEvent] = []
+        made = [trigger(statuses=["completed"], title_contains="Lease 7")] + [
+            trigger(statuses=[("completed", "declined", "expired")[n % 3]], title_contains=f"Other {n}")
+            for n in range(1, watchers)
+        ]
+
+        async def consume(trigger_id: int, watcher: OpenSignDocumentEventTrigger) -> None:
+            stream = manager.subscribe(
+                trigger_id=trigger_id, trigger=watcher, key=watcher.shared_stream_key()
+            )
+            async for event in watcher.filter_shared_stream(stream):
+                received.append(event)
+
+        tasks = [asyncio.create_task(consume(n, w)) for n, w in enumerate(made)]
+        await until(lambda: gate.paused >= 1)
+        sign_all(opensign, doc.document_id)
+        opensign.control.reset_requests()
+        await gate.next_poll()
+        await until(lambda: len(received) >= 1)
+        requests = list_requests(opensign)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await manager.stop_all()
+        return requests, len(received)
+
+    requests, received = asyncio.run(scenario())
+    assert requests == 3  # completed, declined, expired: one page each, for 1 watcher as for 20
+    assert received == 1  # only the watcher of completed "Lease 7" documents
+
+
 @pytest.mark.parametrize("open_documents", [10, 200])
 def test_a_poll_costs_the_same_however_many_documents_are_open(
     open_documents, gated, send, opensign, hook
