@@ -276,3 +276,48 @@ def test_the_token_and_webhook_secret_never_reach_logs_or_errors(
     for text in texts:
         for secret in (token, "opensign-live-token", webhook_secret):
             assert secret not in text
+
+
+# -- OpenLineage (issue 13 part 5) --------------------------------------------------------------------
+
+
+def test_the_send_operators_report_the_pdf_or_template_in_and_the_document_out(contract) -> None:
+    pytest.importorskip("airflow.providers.openlineage")
+    from urllib.parse import urlsplit
+
+    from signs_provider.opensign.hooks import OpenSignHook
+    from tests.common.test_lineage import extracted, named
+
+    ns = f"opensign://{urlsplit(OpenSignHook().base_url).netloc}"
+    send = OpenSignSendForSignatureOperator(
+        task_id="send", file=str(contract), title="Contract", signers=[signer("Ada", "ada@example.com")]
+    )
+    sent = send.execute(task_context())
+    facets = extracted(send)
+    assert [named(d) for d in facets.inputs] == [("file", str(contract))]
+    assert [named(d) for d in facets.outputs] == [(ns, f"documents/{sent['document_id']}")]
+
+    template_id = next(t["objectId"] for t in OpenSignHook().list_templates() if t["title"] == "Mutual NDA")
+    nda = OpenSignSendTemplateOperator(
+        task_id="nda",
+        template_id=template_id,
+        signers=[{"role": "Counterparty", "name": "A", "email": "a@x.io"}],
+    )
+    sent = nda.execute(task_context(RunningTask(task_id="nda")))
+    facets = extracted(nda)
+    assert [named(d) for d in facets.inputs] == [(ns, f"templates/{template_id}")]
+    assert [named(d) for d in facets.outputs] == [(ns, f"documents/{sent['document_id']}")]
+
+
+def test_without_openlineage_the_send_operators_report_nothing(contract, monkeypatch) -> None:
+    import sys
+
+    from tests.common.test_lineage import OPENLINEAGE_MODULES
+
+    send = OpenSignSendForSignatureOperator(
+        task_id="send", file=str(contract), title="Contract", signers=[signer("Ada", "ada@example.com")]
+    )
+    send.execute(task_context())
+    for name in OPENLINEAGE_MODULES:
+        monkeypatch.setitem(sys.modules, name, None)
+    assert send.get_openlineage_facets_on_complete(None) is None

@@ -291,3 +291,61 @@ def test_operators_accept_asset_outlets() -> None:
 )
 def test_template_list(value, expected) -> None:
     assert template_list(value) == expected
+
+
+# -- OpenLineage (issue 13 part 5) --------------------------------------------------------------------
+
+
+def _namespace() -> str:
+    from urllib.parse import urlsplit
+
+    return f"optisigns://{urlsplit(OptiSignsHook().base_url).netloc}"
+
+
+def test_upload_website_playlist_and_push_report_their_lineage(optisigns_env, context, png) -> None:
+    """The OpenLineage provider's own extractor manager picks the facets up from the operators."""
+    pytest.importorskip("airflow.providers.openlineage")
+    from tests.common.test_lineage import extracted, named
+
+    ns = _namespace()
+    upload = OptiSignsUploadAssetOperator(task_id="upload", source=str(png))
+    asset_id = _run(upload, context)["asset_id"]
+    facets = extracted(upload)
+    assert [named(d) for d in facets.inputs] == [("file", str(png))]
+    assert [named(d) for d in facets.outputs] == [(ns, f"assets/{asset_id}")]
+
+    site = OptiSignsUpsertWebsiteAssetOperator(
+        task_id="site", name="Menu", url="https://example.com/menu?d=1"
+    )
+    site_id = _run(site, context)["asset_id"]
+    facets = extracted(site)
+    assert [named(d) for d in facets.inputs] == [("https://example.com", "/menu?d=1")]
+    assert [named(d) for d in facets.outputs] == [(ns, f"assets/{site_id}")]
+
+    sync = OptiSignsSyncPlaylistOperator(task_id="sync", name="Lineage", items=[asset_id, [site_id, 10]])
+    playlist_id = _run(sync, context)["playlist_id"]
+    facets = extracted(sync)
+    assert [named(d) for d in facets.inputs] == [(ns, f"assets/{asset_id}"), (ns, f"assets/{site_id}")]
+    assert [named(d) for d in facets.outputs] == [(ns, f"playlists/{playlist_id}")]
+
+    screen = OptiSignsHook().list_screens()[0]["_id"]
+    assign = OptiSignsAssignContentOperator(task_id="assign", playlist_id=playlist_id, screen_ids=[screen])
+    _run(assign, context)
+    facets = extracted(assign)
+    assert [named(d) for d in facets.inputs] == [(ns, f"playlists/{playlist_id}")]
+    assert [named(d) for d in facets.outputs] == [(ns, f"screens/{screen}")]
+
+
+def test_without_openlineage_the_operators_report_nothing(optisigns_env, context, png, monkeypatch) -> None:
+    from tests.common.test_lineage import OPENLINEAGE_MODULES
+
+    upload = OptiSignsUploadAssetOperator(task_id="upload", source=str(png))
+    _run(upload, context)
+    for name in OPENLINEAGE_MODULES:
+        monkeypatch.setitem(sys.modules, name, None)
+    assert upload.get_openlineage_facets_on_complete(None) is None
+    # An operator that did not run (or failed before its write) reports nothing either.
+    assert (
+        OptiSignsUploadAssetOperator(task_id="u", source=str(png)).get_openlineage_facets_on_complete(None)
+        is None
+    )

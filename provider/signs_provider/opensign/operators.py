@@ -108,8 +108,34 @@ class _OpenSignSendOperator(_OpenSignOperator):
         self.return_signing_links = return_signing_links
         self.idempotency_key = idempotency_key
 
+    #: The document the last run of ``execute`` sent or found, for OpenLineage.
+    _document_id: str | None = None
+
     def _create_document(self, marker: str) -> SentDocument:
         raise NotImplementedError
+
+    def _lineage_inputs(self, namespace: str) -> list[Any]:
+        """What the document is made of (the PDF, the template), as OpenLineage datasets."""
+        return []
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage facets: inputs the PDF (or template), output ``opensign://<host>`` ``documents/<id>``.
+
+        ``None`` where the OpenLineage provider is not installed.
+        """
+        from signs_provider.common.lineage import safely
+
+        return safely(self._lineage_facets, f"task {self.task_id}")
+
+    def _lineage_facets(self) -> Any:
+        from signs_provider.common.lineage import api_namespace, dataset, operator_lineage
+
+        if self._document_id is None:
+            return None
+        namespace = api_namespace("opensign", self.hook.base_url)
+        return operator_lineage(
+            self._lineage_inputs(namespace), [dataset(namespace, f"documents/{self._document_id}")]
+        )
 
     def execute(self, context: Context) -> dict[str, Any]:
         from signs_provider.opensign.client.payloads import idempotency_marker, key_marker
@@ -124,7 +150,7 @@ class _OpenSignSendOperator(_OpenSignOperator):
             sent = self._send(context, marker)
         else:
             self._record(context, {"state": "sent", "marker": marker, "document_id": sent.document_id})
-        document_id = sent.document_id
+        document_id = self._document_id = sent.document_id
         result: dict[str, Any] = {
             "document_id": document_id,
             "title": sent.title or self._title(),
@@ -318,6 +344,11 @@ class OpenSignSendForSignatureOperator(_OpenSignSendOperator):
     def _title(self) -> str:
         return self.title
 
+    def _lineage_inputs(self, namespace: str) -> list[Any]:
+        from signs_provider.common.lineage import source_dataset
+
+        return [source_dataset(self.file)]
+
     def _create_document(self, marker: str) -> SentDocument:
         return self.hook.send_for_signature(
             self.file,
@@ -384,6 +415,11 @@ class OpenSignSendTemplateOperator(_OpenSignSendOperator):
 
     def _title(self) -> str:
         return self.title or ""
+
+    def _lineage_inputs(self, namespace: str) -> list[Any]:
+        from signs_provider.common.lineage import dataset, source_dataset
+
+        return [dataset(namespace, f"templates/{self.template_id}"), source_dataset(self.file)]
 
     def _create_document(self, marker: str) -> SentDocument:
         return self.hook.send_template_for_signature(

@@ -93,6 +93,42 @@ class _OptiSignsOperator(BaseOperator):
         context["ti"].xcom_push(key=LINK_XCOM_KEY, value=url)
         return url
 
+    #: What the last run of ``execute`` read and wrote, for OpenLineage: ``(inputs, outputs)``, each
+    #: ``("optisigns", "assets/<id>")``, ``("source", path or URL)`` or ``("url", page)``.
+    _lineage: tuple[list[tuple[str, Any]], list[tuple[str, Any]]] | None = None
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage facets (inputs: the file, page or content; outputs: what was made or updated).
+
+        ``None`` where the OpenLineage provider is not installed, and for operators that report none.
+        """
+        from signs_provider.common.lineage import safely
+
+        return safely(self._lineage_facets, f"task {self.task_id}")
+
+    def _lineage_facets(self) -> Any:
+        from signs_provider.common.lineage import (
+            api_namespace,
+            dataset,
+            operator_lineage,
+            source_dataset,
+            url_dataset,
+        )
+
+        if self._lineage is None:
+            return None
+        namespace = api_namespace("optisigns", self.hook.base_url)
+
+        def made(kind: str, value: Any) -> Any:
+            if kind == "source":
+                return source_dataset(value)
+            if kind == "url":
+                return url_dataset(str(value))
+            return dataset(namespace, str(value))
+
+        inputs, outputs = self._lineage
+        return operator_lineage([made(*i) for i in inputs], [made(*o) for o in outputs])
+
     def _tags(self, tags: Iterable[str] | str | None) -> list[str]:
         """The caller's tags plus one naming the DAG, so a DAG's objects can be found (and cleaned up)."""
         given = [tags] if isinstance(tags, str) else list(tags or [])
@@ -233,6 +269,7 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
             # Before the wait for conversion, the longest part of the task: a retry resumes here.
             remember(context, record, {"asset_id": asset["_id"], "marker": marker})
         self._link(context, "asset", asset["_id"])
+        self._lineage = ([("source", self.source)], [("optisigns", f"assets/{asset['_id']}")])
         if self.wait_until_ready:
             asset = self.hook.wait_for_asset_ready(
                 asset["_id"], timeout=self.ready_timeout, poll_interval=self.poll_interval
@@ -311,6 +348,7 @@ class OptiSignsUpsertWebsiteAssetOperator(_OptiSignsOperator):
             self.name, self.url, tags=self._tags(self.tags), path=self.folder
         )
         self._link(context, "asset", asset["_id"])
+        self._lineage = ([("url", self.url)], [("optisigns", f"assets/{asset['_id']}")])
         return {"asset_id": asset["_id"], "name": asset.get("originalFileName"), "url": asset.get("webLink")}
 
 
@@ -359,6 +397,11 @@ class OptiSignsSyncPlaylistOperator(_OptiSignsOperator):
             delete_replaced_assets=self.delete_replaced_assets,
         )
         self._link(context, "playlist", summary["playlist_id"])
+        used = dict.fromkeys(str(i.get("asset_id")) for i in summary.get("items") or [] if i.get("asset_id"))
+        self._lineage = (
+            [("optisigns", f"assets/{asset_id}") for asset_id in used],
+            [("optisigns", f"playlists/{summary['playlist_id']}")],
+        )
         return summary
 
 
@@ -368,6 +411,12 @@ class _ScreensOperator(_OptiSignsOperator):
     asset_id: str | None
     playlist_id: str | None
     schedule_id: str | None
+
+    def _delivered(self, summary: dict[str, Any]) -> None:
+        """Lineage of a push or assignment: the content in, the screens out."""
+        kind, content_id = summary.get("content_type"), summary.get("content_id")
+        inputs = [("optisigns", f"{str(kind).lower()}s/{content_id}")] if kind and content_id else []
+        self._lineage = (inputs, [("optisigns", f"screens/{i}") for i in summary.get("screen_ids") or []])
 
     def _content_link(self, context: Context) -> None:
         if self.playlist_id:
@@ -419,6 +468,7 @@ class OptiSignsPushToScreensOperator(_ScreensOperator):
             summary = {key: result[key] for key in ("content_type", "content_id", "mode", "screen_ids")}
             remember(context, record, {"result": summary})
         self._content_link(context)
+        self._delivered(summary)
         # Kept only for the tries of this run of the task: a task cleared after it succeeded is run
         # again on purpose, and then pushes again as it always did.
         forget(context, record)
@@ -443,7 +493,9 @@ class OptiSignsAssignContentOperator(_ScreensOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         result = self.hook.client.delivery.assign(**call_arguments(self, ASSIGN_CONTENT_ARGUMENTS))
         self._content_link(context)
-        return {key: result[key] for key in ("content_type", "content_id", "screen_ids")}
+        summary = {key: result[key] for key in ("content_type", "content_id", "screen_ids")}
+        self._delivered(summary)
+        return summary
 
 
 class OptiSignsCleanupAssetsOperator(_OptiSignsOperator):
