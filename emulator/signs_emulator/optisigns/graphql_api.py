@@ -16,7 +16,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -206,9 +206,18 @@ def _offset(cursor: str | None, default: int) -> int:
 
 
 def paginate(
-    nodes: list[Any], first: int | None, after: str | None, before: str | None, last: int | None
+    nodes: Sequence[Any],
+    first: int | None,
+    after: str | None,
+    before: str | None,
+    last: int | None,
+    view: Callable[[Any], Any] | None = None,
 ) -> dict[str, Any]:
-    """OptiSigns' page wrapper around a Relay connection with offset cursors; no ``first`` means everything."""
+    """OptiSigns' page wrapper around a Relay connection with offset cursors; no ``first`` means everything.
+
+    ``view`` turns a stored object into what the API shows; it is applied to the page's objects only,
+    so that a page costs the same in an account of 10 or 5,000 objects.
+    """
     for name, value in (("first", first), ("last", last)):
         if value is not None and value < 0:
             raise OptiSignsError(400, f"Argument '{name}' must be a non-negative integer")
@@ -222,7 +231,10 @@ def paginate(
     if last is not None:
         start = max(start, end - last)
     end = max(end, 0)
-    edges = [{"cursor": _cursor(start + i), "node": node} for i, node in enumerate(nodes[start:end])]
+    page = nodes[start:end]
+    if view is not None:
+        page = [view(node) for node in page]
+    edges = [{"cursor": _cursor(start + i), "node": node} for i, node in enumerate(page)]
     lower = after_offset + 1 if after else 0
     upper = before_offset if before else length
     return {
@@ -255,8 +267,15 @@ def _list(
         before: str | None = None,
         last: int | None = None,
     ) -> dict[str, Any]:
-        nodes = [view(state, obj, base_url) for obj in state.list_objects(kind, query, team)]
-        return paginate(nodes, first, after, before, last)
+        # Filter the stored objects (cheap), then build the API's view of the page's objects only.
+        return paginate(
+            state.list_objects(kind, query, team),
+            first,
+            after,
+            before,
+            last,
+            view=lambda obj: view(state, obj, base_url),
+        )
 
     return resolve
 
