@@ -281,6 +281,30 @@ def test_watchers_of_one_connection_share_a_key_whatever_they_filter() -> None:
     assert a._state_key() != b._state_key()  # their cursors stay apart in a shared asset's store
 
 
+def test_importing_the_module_loads_no_hook_nor_http_client() -> None:
+    """DAG files import it at parse time, every 30 seconds."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys, airflow.sdk; before = set(sys.modules); import signs_provider.opensign.events; "
+        "print(json.dumps(sorted(set(sys.modules) - before)))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(run.stdout.strip().splitlines()[-1])
+    ours = {m for m in loaded if m.startswith("signs_provider")}
+    assert ours <= {
+        "signs_provider",
+        "signs_provider.common",
+        "signs_provider.common.errors",
+        "signs_provider.common.times",
+        "signs_provider.opensign",
+        "signs_provider.opensign.events",
+    }
+    assert "signs_provider.opensign.events" in ours
+    assert not [m for m in loaded if m.split(".")[0] in ("requests", "httpx", "urllib3")]
+
+
 def test_an_asset_watcher_with_the_trigger_serialises_with_its_dag() -> None:
     """What DAG parsing does with it: the DAG is serialised with the trigger's kwargs, which the
     triggerer passes back to the class (and hashes to tell watchers apart)."""
