@@ -119,7 +119,9 @@ PAGE_SIZE = 50
 SETTLE_WINDOW = timedelta(minutes=2)
 #: How far back the expired list is read on each poll (days): a document that expires by itself is
 #: listed by the ``updatedAt`` of its last change (when it was sent, typically), so it appears below
-#: the newest items. Documents sent with a longer ``timeToCompleteDays`` (default 15) and untouched
+#: the newest items. [INFERRED] from the open-source server, which selects expired documents by their
+#: expiry date and writes nothing when it passes; if the hosted API bumps ``updatedAt`` on expiry,
+#: this look-back only costs pages, never a wrong event. Documents sent with a longer ``timeToCompleteDays`` (default 15) and untouched
 #: since are not seen when they expire; raise ``expiry_lookback_days`` for them.
 DEFAULT_EXPIRY_LOOKBACK_DAYS = 30.0
 #: Ids emitted per status remembered besides the cursor, so that a finished document edited later
