@@ -448,3 +448,119 @@ def test_a_record_about_another_marker_is_ignored(opensign, quick_connection) ->
     )
     assert retry["document_id"] != first["document_id"] and retry["marker"] != first["marker"]
     assert opensign.control.count(method="GET", path=f"/document/{first['document_id']}$") == 0
+
+
+# -- the same under a real `airflow dags test`: the worker "crashes" after OpenSign answered ------------
+
+CRASH_DAG = '''
+import json, os, time
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG
+from signs_provider.opensign.operators import OpenSignSendForSignatureOperator
+
+TIMES = os.environ["SIGNS_RETRY_TIMES"]
+
+
+class CrashAfterTheAnswer(OpenSignSendForSignatureOperator):
+    """Try 1 sends, then dies (as a worker killed after OpenSign answered); try 2 is timed."""
+
+    def __init__(self, *, with_store, **kwargs):
+        super().__init__(**kwargs)
+        self.with_store = with_store
+
+    def execute(self, context):
+        if not self.with_store:
+            context.pop("task_state_store", None)  # as on Airflow 3.2
+        if context["ti"].try_number == 1:
+            super().execute(context)
+            raise RuntimeError("worker lost after the answer")
+        started = time.time()
+        result = super().execute(context)
+        with open(TIMES, "a") as out:
+            out.write(json.dumps({"task": self.task_id, "start": started, "end": time.time(),
+                                  "recovered": result["recovered"], "document_id": result["document_id"]}) + "\\n")
+        return result
+
+
+with DAG("signs_retry_after_crash", schedule=None, start_date=datetime(2026, 1, 1), catchup=False):
+    for task_id, with_store in (("marker_search", False), ("task_state_store", True)):
+        CrashAfterTheAnswer(
+            task_id=task_id, with_store=with_store, retries=1, retry_delay=timedelta(seconds=0),
+            file=os.environ["SIGNS_RETRY_PDF"], title="Contract",
+            signers=[{"name": "Ada", "email": "ada@example.com",
+                      "widgets": [{"type": "signature", "page": 1, "x": 60, "y": 700, "w": 150, "h": 50}]}],
+        )
+'''
+
+
+def test_a_real_retry_after_a_worker_crash_costs_one_read(dags_test, emulator, tmp_path) -> None:
+    """Issue 13 part 2, measured: both tasks send, "crash", and are retried by Airflow 3.3.2 itself.
+
+    The task without a store (Airflow 3.2's path) searches the document lists for its marker; the one
+    with it reads the recorded document once. Each sends one document in all.
+    """
+    from tests.opensign.conftest import make_pdf
+
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "signs_retry_after_crash.py").write_text(CRASH_DAG)
+    pdf = tmp_path / "contract.pdf"
+    pdf.write_bytes(make_pdf())
+    times = tmp_path / "times.jsonl"
+    conn = json.loads(emulator.connections()["AIRFLOW_CONN_OPENSIGN_DEFAULT"])
+    extra = conn.get("extra") or {}
+    conn["extra"] = {**(json.loads(extra) if isinstance(extra, str) else extra), "timeout": 2}
+    dags_test(
+        "signs_retry_after_crash",
+        env={
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+            "AIRFLOW_CONN_OPENSIGN_DEFAULT": json.dumps(conn),
+            "SIGNS_RETRY_TIMES": str(times),
+            "SIGNS_RETRY_PDF": str(pdf),
+        },
+    )
+    retries = {r["task"]: r for r in map(json.loads, times.read_text().splitlines())}
+    requests = emulator.control.requests()
+    cost = {}
+    for task, timing in retries.items():
+        during = [r for r in requests if timing["start"] <= r["time"] <= timing["end"]]
+        cost[task] = (len(during), timing["end"] - timing["start"])
+        assert timing["recovered"] is True
+        assert not [r for r in during if r["method"] == "POST"]
+    print(
+        "retry after worker crash: {} requests/{:.2f} s before -> {} requests/{:.2f} s after".format(
+            *cost["marker_search"], *cost["task_state_store"]
+        )
+    )
+    assert cost["task_state_store"][0] == 1  # GET /document/<id>
+    assert cost["marker_search"][0] >= 2  # the lists searched for the marker, then the signing links
+    assert len(documents(emulator)) == 2  # one per task instance, none sent twice
+
+
+def test_a_template_send_whose_server_keeps_no_marker_is_not_sent_twice_by_the_retry(
+    hook, opensign, quick_connection, monkeypatch
+) -> None:
+    """The [INFERRED] server reading where a template send keeps neither the title nor the note: no
+    marker survives, so before, the retry after a crash searched through the landing wait, found
+    nothing, and sent a second document (a second credit, a second email to the signer)."""
+    from tests.opensign.test_spec_fixes import _server_reading
+
+    _server_reading(monkeypatch, keeps_title=False, keeps_note=False)
+    template = _nda(hook)
+    store = StateStore()
+    before = credits_left(opensign)
+
+    def operator() -> OpenSignSendTemplateOperator:
+        return OpenSignSendTemplateOperator(
+            task_id="send", template_id=template, signers=[{"role": "Counterparty", **ADA}]
+        )
+
+    first = operator().execute(task_context(RunningTask(try_number=1), store=store))  # then the crash
+    opensign.control.reset_requests()
+    started = time.monotonic()
+    retry = operator().execute(task_context(RunningTask(try_number=2), store=store))
+    seconds = time.monotonic() - started
+    print(f"template send retry, no marker kept: {opensign.control.count()} request(s), {seconds:.2f} s")
+    assert retry["document_id"] == first["document_id"]
+    assert opensign.control.count() == 1 and credits_left(opensign) == before - 1
