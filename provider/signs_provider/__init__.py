@@ -48,12 +48,16 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": "OpenSign", "python-modules": ["signs_provider.opensign.sensors"]},
         ],
         "triggers": [
-            {"integration-name": "OptiSigns", "python-modules": ["signs_provider.optisigns.triggers"]},
+            {
+                "integration-name": "OptiSigns",
+                "python-modules": ["signs_provider.optisigns.triggers", "signs_provider.optisigns.events"],
+            },
             {
                 "integration-name": "OpenSign",
                 "python-modules": ["signs_provider.opensign.triggers", "signs_provider.opensign.events"],
             },
         ],
+        "notifications": ["signs_provider.optisigns.notifications.OptiSignsNotifier"],
         "extra-links": [
             "signs_provider.optisigns.links.OptiSignsLink",
             "signs_provider.opensign.links.OpenSignDocumentLink",
