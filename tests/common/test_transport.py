@@ -483,3 +483,106 @@ def test_a_blank_key_or_token_is_refused_before_any_request(emulator, monkeypatc
         with pytest.raises(SignsConfigError, match="password field"):
             hook.connection  # noqa: B018  (read on the first call, before any request)
     assert emulator.control.requests() == []
+
+
+# -- the environment: proxies, CA bundle, ~/.netrc (read once per hook, not on every request) ------------------
+@pytest.fixture
+def forward_proxy():
+    """A loopback HTTP forward proxy that answers every request itself, recording the absolute URLs."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)  # a proxied request names the whole URL
+            body = b'{"objectId": "proxied", "email": "proxy@example.com"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def _no_proxy_environment(monkeypatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def _hook_on(monkeypatch, host: str) -> OpenSignHook:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OS_PROXY",
+        json.dumps(
+            {"conn_type": "opensign", "password": credentials.OPENSIGN_TOKENS["sandbox"], "host": host}
+        ),
+    )
+    return OpenSignHook(opensign_conn_id="os_proxy", retry_policy=RetryPolicy(max_attempts=1), timeout=5)
+
+
+def test_the_proxy_of_the_environment_is_used(forward_proxy, monkeypatch) -> None:
+    proxy, seen = forward_proxy
+    _no_proxy_environment(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    # A name that resolves nowhere: only the proxy can answer for it.
+    assert _opensign_user(monkeypatch, "http://signs.localhost:9/opensign/sandbox") == "proxied"
+    assert seen == ["http://signs.localhost:9/opensign/sandbox/api/v1.2/getuser"]
+
+
+def _opensign_user(monkeypatch, host: str) -> str:
+    return _hook_on(monkeypatch, host).get_user()["objectId"]
+
+
+def test_a_no_proxy_host_is_reached_directly(emulator, forward_proxy, monkeypatch) -> None:
+    proxy, seen = forward_proxy
+    _no_proxy_environment(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    hook = _hook_on(monkeypatch, emulator.opensign_host("sandbox"))
+    assert hook.get_user()["objectId"] != "proxied"
+    assert seen == []
+    assert len(_calls(emulator, "/getuser")) == 1
+
+
+def test_the_environment_is_read_once_per_hook(emulator, forward_proxy, monkeypatch) -> None:
+    proxy, seen = forward_proxy
+    _no_proxy_environment(monkeypatch)
+    hook = _hook_on(monkeypatch, emulator.opensign_host("sandbox"))
+    hook.get_user()  # direct: no proxy set yet
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    hook.get_user()  # the same hook keeps what it read
+    assert seen == []
+    # A new hook (a new task) reads the environment again.
+    assert _hook_on(monkeypatch, emulator.opensign_host("sandbox")).get_user()["objectId"] == "proxied"
+    assert len(seen) == 1
+    monkeypatch.delenv("HTTP_PROXY")  # the emulator's control client reads it too
+    assert len(_calls(emulator, "/getuser")) == 2
+
+
+def test_the_ca_bundle_of_the_environment_is_used(emulator, monkeypatch) -> None:
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/bench-bundle.pem")
+    transport = _opensign(emulator, monkeypatch).transport
+    assert transport.environment("https://app.opensignlabs.com/api/v1.2/getuser")["verify"] == (
+        "/etc/ssl/certs/bench-bundle.pem"
+    )
+
+
+def test_a_netrc_entry_does_not_replace_the_api_key(emulator, monkeypatch, tmp_path) -> None:
+    # requests, trusting the environment, sends ~/.netrc's login for the host as Basic auth in place of
+    # the session's Authorization header: the OptiSigns key was replaced and the API answered 401.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password something\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert _optisigns(emulator, monkeypatch).execute("query { me { _id } }")["me"]

@@ -20,6 +20,7 @@ import asyncio
 import email.utils
 import ipaddress
 import logging
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -308,8 +309,15 @@ class _Session:
 
         session = _Session()
         session.headers.update(headers)
-        # Proxies and certificates from the environment still apply (trust_env stays on).
+        # requests reads the environment (proxies, CA bundle, ~/.netrc) on every request when
+        # trust_env is on: a third of a call's own time. The transport reads it once instead
+        # (see SyncTransport._environment), and ~/.netrc no longer replaces the API's credential.
+        session.trust_env = False
         return session
+
+
+#: What :meth:`SyncTransport._send_prepared` takes; any other ``requests`` argument goes the long way.
+_PREPARED_KWARGS = frozenset({"json", "params", "headers", "stream", "proxies", "verify"})
 
 
 class SyncTransport:
@@ -335,6 +343,7 @@ class SyncTransport:
         self.errors = errors
         self.secret_headers = secret_headers
         self._session: requests.Session | None = None
+        self._environments: dict[tuple[str, str], dict[str, Any]] = {}
 
     @property
     def session(self) -> requests.Session:
@@ -348,6 +357,27 @@ class SyncTransport:
         if self._session is not None:
             self._session.close()
             self._session = None
+        self._environments.clear()
+
+    def environment(self, url: str) -> dict[str, Any]:
+        """Proxies and CA bundle for ``url``'s host, from the environment, read once per host.
+
+        What ``requests`` would read on every request with ``trust_env`` on, read here at the
+        transport's first request to each scheme and host: ``HTTPS_PROXY``/``HTTP_PROXY``/
+        ``ALL_PROXY`` unless ``NO_PROXY`` names the host, and ``REQUESTS_CA_BUNDLE`` or
+        ``CURL_CA_BUNDLE``. So a change of these variables applies to hooks made after it (each
+        task makes its own), not to a hook already in use; :meth:`close` forgets them.
+        """
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        found = self._environments.get(key)
+        if found is None:
+            from requests.utils import get_environ_proxies
+
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            found = {"proxies": get_environ_proxies(url), "verify": bundle or True}
+            self._environments[key] = found
+        return found
 
     def send(
         self,
@@ -373,13 +403,20 @@ class SyncTransport:
         attempts = _Attempts(
             self.policy, idempotent=idempotent, method=method, url=label or url, quote=label is None
         )
-        sender = session if session is not None else self.session
+        # Our own session takes the short way unless the caller asks for what only Session.request knows.
+        own = session is None and kwargs.keys() <= _PREPARED_KWARGS
+        if session is None and not own:
+            kwargs = {**self.environment(url), **kwargs}
+        sender = self.session if session is None else session
         while True:
             attempts.start()
             body = data() if callable(data) else data
             outcome: float | SignsTransportError | None = None
             try:
-                response = sender.request(method, url, data=body, timeout=self.timeout, **kwargs)
+                if own:
+                    response = self._send_prepared(method, url, body, **kwargs)
+                else:  # the caller's session (pre-signed URLs), with its own trust_env and headers
+                    response = sender.request(method, url, data=body, timeout=self.timeout, **kwargs)
             except (
                 requests.ConnectionError,
                 requests.Timeout,
@@ -401,6 +438,57 @@ class SyncTransport:
                 outcome = wait
             attempts.log_retry(outcome)
             time.sleep(outcome)
+
+    def _send_prepared(
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        *,
+        json: Any = None,
+        params: Any = None,
+        headers: dict[str, str] | None = None,
+        stream: bool = False,
+        proxies: dict[str, str] | None = None,
+        verify: Any = None,
+    ) -> requests.Response:
+        """What ``Session.request`` does, without what it redoes on every call for nothing.
+
+        ``Session.request`` merges the session's headers, cookies, hooks and settings into each request
+        through generic helpers (a typing-protocol ``isinstance`` per item, new cookie jars, the
+        environment): most of a call's own time. Here the session's headers are merged once (per-call
+        headers on top, ``None`` removing one, as ``requests`` does), and the request goes through
+        ``Session.send``, so cookies, redirects (with :meth:`_Session.make`'s credential stripping),
+        hooks and the connection pool behave as before.
+        """
+        import requests
+
+        session = self.session
+        merged: Any = session.headers
+        if headers:
+            merged = {**merged, **headers}
+            merged = {k: v for k, v in merged.items() if v is not None}
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=method.upper(),
+            url=url,
+            headers=merged,
+            data=body,
+            json=json,
+            params=params,
+            cookies=session.cookies,
+            hooks=session.hooks,
+        )
+        environment = self.environment(url)
+        return session.send(
+            prepared,
+            timeout=self.timeout,
+            stream=stream,
+            verify=environment["verify"] if verify is None else verify,
+            proxies=environment["proxies"] if proxies is None else proxies,
+            cert=session.cert,
+            allow_redirects=True,
+        )
 
 
 class AsyncTransport:
