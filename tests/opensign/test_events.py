@@ -354,6 +354,32 @@ def test_emits_each_newly_completed_document_once_and_none_from_before(gated, se
     assert state["status"] == "completed"
 
 
+def test_a_document_edited_after_it_was_completed_is_not_completed_again(gated, send, hook, opensign) -> None:
+    """Renaming or moving a finished document puts it on top of the completed list (its updatedAt
+    moves): the signatures' times tell an edit from a completion."""
+    old = send(title="Signed before the watcher started")
+    sign_all(opensign, old.document_id)
+    opensign.control.advance_clock(hours=1)
+    # Completed an hour later, still before the start: the cursor starts there, an hour above the old one.
+    sign_all(opensign, send(title="Signed just before the watcher started").document_id)
+    new = send(title="Signed after")
+
+    async def scenario() -> list[dict[str, Any]]:
+        gate = gated()
+        watcher = Watcher(trigger(), gate)
+        await watcher.started()
+        hook.update_document(old.document_id, name="Signed before the watcher started (archived)")
+        sign_all(opensign, new.document_id)
+        await gate.next_poll()
+        await gate.next_poll()
+        await watcher.stop()
+        return watcher.payloads
+
+    payloads = asyncio.run(scenario())
+    assert [p["document_id"] for p in payloads] == [new.document_id]
+    assert payloads[0]["reached_at"] is not None
+
+
 def test_a_restart_neither_repeats_nor_misses(gated, send, opensign, monkeypatch) -> None:
     # A small page, so that what finished while the triggerer was down does not fit in the first page
     # the restarted poll reads: the watcher must read further back itself.
@@ -523,13 +549,13 @@ def test_a_shared_poll_costs_three_requests_however_many_watchers(watchers, gate
 
     doc = send(title="Lease 7")
 
-    async def scenario() -> tuple[int, int]:
+    async def scenario() -> tuple[int, int, int]:
         gate = gated()
         manager = SharedStreamManager()
         received: list[TriggerEvent] = []
-        made = [trigger(statuses=["completed"], title_contains="Lease 7")] + [
-            trigger(statuses=[("completed", "declined", "expired")[n % 3]], title_contains=f"Other {n}")
-            for n in range(1, watchers)
+        made = [
+            trigger(statuses=[("completed", "declined", "expired")[n % 3]], title_contains="lease")
+            for n in range(watchers)
         ]
 
         async def consume(trigger_id: int, watcher: OpenSignDocumentEventTrigger) -> None:
@@ -546,15 +572,17 @@ def test_a_shared_poll_costs_three_requests_however_many_watchers(watchers, gate
         await gate.next_poll()
         await until(lambda: len(received) >= 1)
         requests = list_requests(opensign)
+        gets = opensign.control.count(path=r"/document/", method="GET")
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await manager.stop_all()
-        return requests, len(received)
+        return requests, gets, len(received)
 
-    requests, received = asyncio.run(scenario())
+    requests, gets, received = asyncio.run(scenario())
     assert requests == 3  # completed, declined, expired: one page each, for 1 watcher as for 20
-    assert received == 1  # only the watcher of completed "Lease 7" documents
+    assert gets == 1  # the new completion's time, read once for all of them
+    assert received == len(range(0, watchers, 3))  # each watcher of completed documents, once
 
 
 @pytest.mark.parametrize("open_documents", [10, 200])

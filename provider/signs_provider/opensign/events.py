@@ -408,6 +408,35 @@ async def _read_list(
             return items, False
 
 
+async def _completed_at(hook: OpenSignHook, document_id: str) -> datetime | None:
+    """When a completed document got its last signature (``GET /document``'s ``audit_trail``).
+
+    A list item says only when the document last changed: renaming or moving a document finished
+    long ago moves it to the top of the completed list. ``None``: not found (deleted since), or no
+    readable signature time (then the list's ``updatedAt`` is all there is).
+    """
+    from signs_provider.opensign.client.documents import GET_DOCUMENT
+    from signs_provider.opensign.errors import OpenSignNotFoundError
+
+    try:
+        body = await hook.client.rest.acall(GET_DOCUMENT, document_id)
+    except OpenSignNotFoundError:
+        return None
+    trail = body.get("audit_trail") if isinstance(body, Mapping) else None
+    moments = [parse_api_time(e.get("signed")) for e in trail or () if isinstance(e, Mapping)]
+    known = [m for m in moments if m is not None]
+    return max(known) if known and len(known) == len(moments) else None
+
+
+async def _confirm_completions(hook: OpenSignHook, items: Sequence[dict[str, Any]]) -> None:
+    """Put ``completedAt`` (ISO, or ``""`` when unknown) on completed items that lack it: one
+    ``GET /document`` each. Raises what the reads raise (the caller skips the poll and tries again)."""
+    for item in items:
+        if "completedAt" not in item:
+            moment = await _completed_at(hook, str(item.get("objectId")))
+            item["completedAt"] = moment.isoformat() if moment is not None else ""
+
+
 async def _pause(seconds: float) -> None:
     """The wait between two polls (one place, so that tests can step the loop poll by poll)."""
     await asyncio.sleep(seconds)
@@ -434,6 +463,7 @@ async def poll_lists(
     """
     hook = _make_hook(conn_id)
     newest: dict[str, datetime | None] = {}
+    listed: dict[str, set[str]] = {}  # ids of the previous snapshot of each list
     try:
         while True:
             environment = await _environment(hook)
@@ -457,6 +487,18 @@ async def poll_lists(
                         poll_interval,
                     )
                     continue
+                ids = {str(i.get("objectId")) for i in items}
+                if status == "completed" and not first:
+                    # What arrived since the previous poll is confirmed here once for every watcher
+                    # of the connection; a watcher confirms what it reads itself (after a restart).
+                    fresh = [i for i in items if str(i.get("objectId")) not in listed.get(status, ())]
+                    try:
+                        await _confirm_completions(hook, fresh)
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:
+                        log.info("OpenSign %s: completion times left to the watchers (%s)", conn_id, exc)
+                listed[status] = ids
                 moments = [m for m in (_moment(i) for i in items) if m is not None]
                 newest[status] = max([*moments, *([at] if at else [])], default=None)
                 yield {"status": status, "items": items, "complete": complete, "environment": environment}
@@ -707,10 +749,43 @@ class OpenSignDocumentEventTrigger(BaseEventTrigger):
             seen.add(document_id)
             if self._matches(item):
                 fresh.append(item)
+        if status == "completed" and fresh:
+            fresh = await self._completed_since(fresh, bound)
         fresh.reverse()  # oldest first: the order in which they reached the status
         environment = snapshot.get("environment")
-        events = [(document_event(i, status, environment=environment), str(i["objectId"])) for i in fresh]
+        events = [
+            (
+                document_event(i, status, environment=environment, reached_at=i.get("completedAt") or None),
+                str(i["objectId"]),
+            )
+            for i in fresh
+        ]
         return events, items
+
+    async def _completed_since(
+        self, items: list[dict[str, Any]], bound: datetime | None
+    ) -> list[dict[str, Any]]:
+        """The items completed after ``bound``: a document completed before it and edited since
+        (renamed, moved to another folder) is new to the list, not newly completed."""
+        unconfirmed = [i for i in items if "completedAt" not in i]
+        if unconfirmed:
+            if self._hook is None:
+                self._hook = _make_hook(self.opensign_conn_id)
+            await _confirm_completions(self._hook, unconfirmed)
+        kept = []
+        for item in items:
+            completed = parse_api_time(item.get("completedAt"))
+            if bound is not None and completed is not None and completed < bound:
+                log.info(
+                    "OpenSign watcher %s: document %s was completed at %s, before this watcher's cursor; "
+                    "it was edited since, not completed again",
+                    self.opensign_conn_id,
+                    item.get("objectId"),
+                    item.get("completedAt"),
+                )
+                continue
+            kept.append(item)
+        return kept
 
     def _remember(self, status: str, document_id: str) -> None:
         """An event was taken by the triggerer: never emit this document for this status again."""
