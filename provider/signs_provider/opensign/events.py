@@ -42,9 +42,12 @@ from "now" again, and documents finished while it was down are not emitted.
 
 **What a poll costs.** One ``GET documentlist/<status>`` page (:data:`PAGE_SIZE` items, newest first)
 per watched status, however many documents are open; more pages only when more documents than a page
-reached the status since the last poll, after a restart, and for expiries (below). Watchers of one
-connection share one poll in the triggerer (``shared_stream_key``): they then cost three requests per
-poll together (completed, declined and expired), whatever each of them filters.
+reached the status since the last poll, after a restart, and for expiries (below). Each document
+newly in the completed list costs one ``GET /document`` more: its signatures' times tell a completion
+from an edit (renaming or moving a document finished long ago also puts it on top of the list), and
+give ``reached_at``. Watchers of one connection share one poll in the triggerer
+(``shared_stream_key``): they then cost three list requests per poll together (completed, declined
+and expired), and one ``GET`` per new completion, whatever each of them filters.
 
 **Guesses about the real API** (each marked [INFERRED] next to the code): the lists come newest
 first by ``updatedAt`` (:data:`~signs_provider.opensign.client.polling.LISTS_NEWEST_FIRST`); a
@@ -186,9 +189,10 @@ def document_event(
     - ``signers``: ``[{"email", "name"}]`` in the document's order;
     - ``folder_id``: the document's folder, or ``None``;
     - ``created_at``, ``updated_at``, ``reached_at``: ISO 8601 in UTC, or ``None`` when unknown.
-      ``reached_at`` is when the status was reached: the webhook's time; from a poll, ``updatedAt``
-      for completed and declined documents ([INFERRED] the last write is the transition) and ``None``
-      for expired ones (the lists carry no expiry date);
+      ``reached_at`` is when the status was reached: the webhook's time; from the trigger, the last
+      signature's time for completed documents, ``updatedAt`` for declined ones ([INFERRED] the last
+      write is the decline; ``GET /document`` has no decline time) and ``None`` for expired ones (the
+      lists carry no expiry date). Without ``reached_at=``, a polled document's ``updatedAt`` is used;
     - ``reason``: why it was declined (webhooks only; ``None`` otherwise);
     - ``environment``: ``sandbox``, ``live`` or ``eu`` when known; ``source``: ``poll`` or ``webhook``.
 
