@@ -225,6 +225,9 @@ def _apply_steps(current: list[str], plan) -> list[str]:
         assert tuple(items) == step.before
         if step.add:
             items = items[: step.at] + step.add + items[step.at :]
+        elif step.move:
+            rest = [item for i, item in enumerate(items) if i not in set(step.move)]
+            items = rest[: step.at] + [items[i] for i in step.move] + rest[step.at :]
         else:
             items = [item for i, item in enumerate(items) if i not in set(step.remove)]
         assert tuple(items) == step.after and (items or not plan.result)  # never empty on the way
@@ -261,6 +264,20 @@ def test_plan_changes_in_the_middle_and_moves_keep_the_rest() -> None:
     plan = plan_changes(_playlist(*((a, 10) for a in current)), [PlaylistEntry(a) for a in wanted])
     assert _apply_steps(current, plan) == wanted
     assert sum(len(s.add) for s in plan.steps) <= 2 and plan.largest <= len(current)
+
+
+def test_plan_of_a_swap_or_a_moved_block_is_one_move_keeping_durations() -> None:
+    from signs_provider.optisigns.client.playlists import plan_changes
+
+    current = [f"a{i}" for i in range(1000)]
+    swapped = [*current[:-2], current[-1], current[-2]]
+    plan = plan_changes(_playlist(*((a, 10) for a in current)), [PlaylistEntry(a, 10) for a in swapped])
+    assert len(plan.steps) == 1 and plan.steps[0].move and not plan.durations
+    assert _apply_steps(current, plan) == swapped
+    block = [*current[10:20], *current[:10], *current[20:]]
+    plan = plan_changes(_playlist(*((a, 10) for a in current)), [PlaylistEntry(a) for a in block])
+    assert [len(s.move) for s in plan.steps] == [10]
+    assert _apply_steps(current, plan) == block
 
 
 def test_plan_with_many_scattered_changes_replaces_one_span() -> None:

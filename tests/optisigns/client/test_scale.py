@@ -32,8 +32,12 @@ def _graphql(emulator) -> list[list[str]]:
 
 
 @pytest.fixture
-def big_team(emulator) -> list[str]:
-    return emulator.control.add_screens(TEAM, tags=["bulk"], path="/Bulk", name_prefix="Bulk")
+def big_team(emulator, hook) -> list[str]:
+    ids = emulator.control.add_screens(TEAM, tags=["bulk"], path="/Bulk", name_prefix="Bulk")
+    # One read first: where the API refuses a weak name (pessimistic mode: teamId on devices), the
+    # hook learns it here, once per connection, so that the counts below are the steady ones.
+    hook.get_screen(ids[0])
+    return ids
 
 
 def test_one_screen_by_id_is_one_call_in_a_large_team(hook, emulator, big_team) -> None:
@@ -181,3 +185,18 @@ def test_replacing_every_item_bridges_with_one_old_item(hook, emulator) -> None:
     hook.set_playlist_items(playlist, [c, d, c])
     assert [i for i, _ in playlist_items(hook, playlist)] == [c, d, c]
     assert mutations(emulator) == ["removePlaylistItems", "addPlaylistItems", "removePlaylistItems"]
+
+
+@pytest.mark.signs_emulator_pessimistic(
+    False,
+    reason="its fault hits the first request, which pessimistic mode refuses in validation "
+    "(movePlaylistItems(teamId), weak) before the repaired one is sent",
+)
+def test_a_swap_is_one_move_and_its_lost_answer_is_settled(hook, emulator, long_playlist) -> None:
+    playlist, items = long_playlist
+    wanted = [*items[: ITEMS - 2], items[ITEMS - 1], items[ITEMS - 2]]
+    emulator.control.reset_requests()
+    emulator.control.add_fault("lost_response", operation="movePlaylistItems")
+    hook.sync_playlist("Long", wanted)
+    assert [i for i, _ in playlist_items(hook, playlist)] == wanted
+    assert mutations(emulator) == ["movePlaylistItems"]  # was a removal of the last two, then an add

@@ -85,7 +85,14 @@ WEAK_NAMES: dict[str, WeakName] = {
     **_paged("schedules"),
     **_paged("scheduleItems"),
     # -- filters: the trusted documents filter assets by originalFileName, devices by _id and deviceName
-    **_filter("QueryDeviceInput", "tags", "list_screens(tags=) and pushes by tag"),
+    "QueryDeviceInput.tags": WeakName(
+        "none",
+        None,
+        "list_screens(tags=), assign_content by tag, and the check that a tag has a screen before a push "
+        "by tag (one screen read)",
+        CLIENT_FILTER + " (the check of a push then reads the screens up to the first tagged one: at "
+        "most a page per 500 screens, 14 calls at 5,000 screens on a new connection, against 1)",
+    ),
     **_filter("QueryDeviceInput", "path", "list_screens(path=)"),
     **_filter("QueryAssetInput", "_id", "get_asset / wait_for_asset read one asset"),
     **_filter("QueryAssetInput", "type", "list_assets(type=)"),

@@ -177,7 +177,7 @@ class Playlists:
                 list(step.before),
                 list(step.after),
                 partial(self._send_step, playlist_id, step),
-                what="add items to" if step.add else "remove items from",
+                what=step.what,
             )
         if plan.durations:
             self.set_durations(playlist_id, plan.durations)
@@ -185,6 +185,9 @@ class Playlists:
     def _send_step(self, playlist_id: str, step: Step) -> None:
         if step.add:
             self._send_add(playlist_id, step.add, step.at)
+        elif step.move:
+            payload = {"froms": step.move, "to": step.at}
+            self.graphql.send(MOVE_ITEMS, {"id": playlist_id, "payload": payload})
         else:
             self.graphql.send(REMOVE_ITEMS, {"id": playlist_id, "payload": {"pos": step.remove}})
 
@@ -328,6 +331,7 @@ class Step:
     :ivar add: asset ids inserted at ``at`` (an ``addPlaylistItems``), or empty for a removal.
     :ivar at: where ``add`` goes.
     :ivar remove: positions removed (one ``removePlaylistItems``), for a removal.
+    :ivar move: positions moved together to start at ``at`` of the result (one ``movePlaylistItems``).
     """
 
     before: tuple[str, ...]
@@ -335,6 +339,11 @@ class Step:
     add: builtins.list[str] = field(default_factory=list)
     at: int = 0
     remove: builtins.list[int] = field(default_factory=list)
+    move: builtins.list[int] = field(default_factory=list)
+
+    @property
+    def what(self) -> str:
+        return "add items to" if self.add else "move items in" if self.move else "remove items from"
 
 
 @dataclass
@@ -374,14 +383,25 @@ def plan_changes(playlist: Mapping[str, Any], wanted: Sequence[PlaylistEntry]) -
     with ``wanted``, one old item is kept as a bridge: the others go, the new items are added after
     it, then it goes (three calls; at most one item more than ``wanted``). More than
     :data:`MAX_ADD_RUNS` runs of new items: everything between the first and last change is
-    replaced instead (one add). Durations are set where they differ (or for every new item that
-    names one), in one call.
+    replaced instead (one add). A single block moved (two items swapped, one item moved) is one
+    ``movePlaylistItems``. Durations are set where they differ (or for every new item that names
+    one), in one call.
     """
     current = item_ids(playlist)
     target = [entry.asset_id for entry in wanted]
     opcodes = SequenceMatcher(None, current, target, autojunk=False).get_opcodes()
     changes = [op for op in opcodes if op[0] != "equal"]
     runs = [(j1, j2) for tag, _, _, j1, j2 in changes if j2 > j1]
+    moved = _one_move(changes, current, target)
+    if moved is not None:
+        # One block moved (e.g. two items swapped): one movePlaylistItems (live3p evidence, live-21).
+        i1, i2, j1 = moved
+        kept_from = {
+            b1 + k: a1 + k for tag, a1, a2, b1, _ in opcodes if tag == "equal" for k in range(a2 - a1)
+        }
+        kept_from.update({j1 + k: i1 + k for k in range(i2 - i1)})
+        step = Step(tuple(current), tuple(target), move=list(range(i1, i2)), at=j1)
+        return ItemsPlan(current, [step], target, _durations(playlist, wanted, kept_from))
     if len(runs) > MAX_ADD_RUNS:
         # Many scattered changes: one span from the first change to the last (common ends kept).
         (_, i1, _, j1, _), (_, _, i2, _, j2) = changes[0], changes[-1]
@@ -415,6 +435,26 @@ def plan_changes(playlist: Mapping[str, Any], wanted: Sequence[PlaylistEntry]) -
             after = items[:j1] + target[j1:j2] + items[j1:]
             steps.append(Step(tuple(items), tuple(after), add=target[j1:j2], at=j1))
             items = after
+    return ItemsPlan(current, steps, target, _durations(playlist, wanted, kept_from))
+
+
+def _one_move(
+    changes: Sequence[tuple[str, int, int, int, int]], current: builtins.list[str], target: builtins.list[str]
+) -> tuple[int, int, int] | None:
+    """``(i1, i2, j1)`` when the only change is the block ``current[i1:i2]`` moved to ``target[j1:]``."""
+    if len(changes) != 2 or {changes[0][0], changes[1][0]} != {"delete", "insert"}:
+        return None
+    delete = changes[0] if changes[0][0] == "delete" else changes[1]
+    insert = changes[1] if delete is changes[0] else changes[0]
+    _, i1, i2, _, _ = delete
+    _, _, _, j1, j2 = insert
+    return (i1, i2, j1) if current[i1:i2] == target[j1:j2] else None
+
+
+def _durations(
+    playlist: Mapping[str, Any], wanted: Sequence[PlaylistEntry], kept_from: Mapping[int, int]
+) -> dict[float, builtins.list[int]]:
+    """Positions (in the result) whose duration to set, by duration: new items naming one, kept ones that differ."""
     old_durations = [item.get("duration") for item in playlist.get("assets") or []]
     by_duration: dict[float, builtins.list[int]] = {}
     for pos, entry in enumerate(wanted):
@@ -422,7 +462,7 @@ def plan_changes(playlist: Mapping[str, Any], wanted: Sequence[PlaylistEntry]) -
         unchanged = old is not None and same_seconds(old_durations[old], entry.duration)
         if entry.duration is not None and not unchanged:
             by_duration.setdefault(entry.duration, []).append(pos)
-    return ItemsPlan(current, steps, target, by_duration)
+    return by_duration
 
 
 def differences(playlist: Mapping[str, Any], wanted: Sequence[PlaylistEntry]) -> builtins.list[str]:
