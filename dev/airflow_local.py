@@ -7,7 +7,9 @@
 
 in a project-local ``AIRFLOW_HOME`` (``.airflow/local``, SQLite, LocalExecutor), with the sample
 DAGs of ``dags/`` loaded, the connections they use stored in Airflow's database and pointing at the
-emulator, and the connection form's Test button enabled. When everything answers, it prints the UI
+emulator, the emulator's OpenSign (sandbox) webhook pointed at the API server's receiver
+(``/signs/opensign/opensign_default/webhook``, with the secret in that connection's extra
+``webhook_secret``), and the connection form's Test button enabled. When everything answers, it prints the UI
 address, the login and the emulator page's address. Ctrl-C (or SIGTERM) stops everything it started,
 grandchildren included.
 
@@ -380,6 +382,40 @@ def emulator_connections(emulator_url: str) -> dict[str, str]:
     return airflow_connections(emulator_url)
 
 
+#: The connection whose account's webhook the launcher points at Airflow's receiver.
+WEBHOOK_CONN_ID = "opensign_default"
+
+
+def connect_webhook(
+    emulator_url: str, settings: Settings, connections: dict[str, str], env_name: str = "sandbox"
+) -> str:
+    """Point the emulator's OpenSign webhook at the API server's receiver, and give ``opensign_default``
+    the secret the emulator signs deliveries with (its extra ``webhook_secret``). Returns the URL.
+
+    So that a signature in the emulator reaches Airflow as an asset event within a second, as it would
+    from OpenSign with the URL registered by ``OpenSignHook.set_webhook`` and the Webhook Security Key
+    copied into the connection.
+    """
+    from signs_provider.opensign.receiver import webhook_path  # standard library only
+
+    control = f"{emulator_url}/_emulator/opensign/{env_name}/webhook"
+    status, current = http_json("GET", control)
+    if status != 200 or not isinstance(current, dict):
+        raise LauncherError(f"Could not read the emulator's webhook settings: HTTP {status} {current!r}")
+    secret = current.get("secret")
+    if not secret:  # signing turned off in a reused emulator: turn it back on
+        secret = os.urandom(32).hex()
+    url = settings.url + webhook_path(WEBHOOK_CONN_ID)
+    status, answer = http_json("PUT", control, body={"url": url, "secret": secret})
+    if status != 200:
+        raise LauncherError(f"Could not set the emulator's webhook: HTTP {status} {answer!r}")
+    variable = f"AIRFLOW_CONN_{WEBHOOK_CONN_ID.upper()}"
+    conn = json.loads(connections[variable])
+    conn["extra"] = {**(conn.get("extra") or {}), "webhook_secret": secret}
+    connections[variable] = json.dumps(conn)
+    return url
+
+
 def demo_credentials_lines() -> list[str]:
     """The emulator's demo key and tokens, for filling in the connection form by hand."""
     from signs_emulator.credentials import OPENSIGN_TOKENS, OPTISIGNS_DEMO_KEY
@@ -522,7 +558,16 @@ def run(settings: Settings, supervisor: Supervisor, stop: threading.Event) -> No
         supervisor.start("emulator", argv, env)
 
     prepare_home(settings, env, supervisor)
-    conn_ids = store_connections(emulator_connections(emulator_url), env, supervisor)
+    started = time.monotonic()
+    wait_until(
+        f"the emulator at {emulator_url}",
+        lambda: http_json("GET", f"{emulator_url}/_emulator/health")[0] == 200,
+        timeout=settings.ready_timeout,
+        supervisor=supervisor,
+    )
+    connections = emulator_connections(emulator_url)
+    webhook_url = connect_webhook(emulator_url, settings, connections)
+    conn_ids = store_connections(connections, env, supervisor)
 
     for name in ("api-server", "scheduler", "triggerer", "dag-processor"):
         argv = [sys.executable, "-m", "airflow", name]
@@ -536,17 +581,10 @@ def run(settings: Settings, supervisor: Supervisor, stop: threading.Event) -> No
         supervisor.start(name, argv, env)
 
     timeout = settings.ready_timeout
-    started = time.monotonic()
 
     def remaining() -> float:
         return max(1.0, timeout - (time.monotonic() - started))
 
-    wait_until(
-        f"the emulator at {emulator_url}",
-        lambda: http_json("GET", f"{emulator_url}/_emulator/health")[0] == 200,
-        timeout=remaining(),
-        supervisor=supervisor,
-    )
     wait_until(
         "the scheduler, triggerer and DAG processor to report healthy",
         lambda: components_healthy(settings),
@@ -572,6 +610,8 @@ def run(settings: Settings, supervisor: Supervisor, stop: threading.Event) -> No
         f"  Connections:      {', '.join(conn_ids)} (stored in Airflow, pointing at the emulator)",
         f"  DAGs:             {', '.join(parsed.get('dag_ids') or []) or '(none)'}",
         *demo_credentials_lines(),
+        f"  OpenSign webhook: sandbox events go to {webhook_url} (the receiver; the secret is in "
+        f"{WEBHOOK_CONN_ID}'s extra webhook_secret)",
     ]
     if settings.emulator_url is None:
         lines.append(
