@@ -9,8 +9,9 @@ Each row is printed next to its baseline, measured in the same run:
   cost, one ``pushToScreens``.
 * **one screen**: ``find_screens(ids=[one])``, ``push_to_screens(screen_ids=[one])``,
   ``assign_content([one])``; baseline: ``get_screen`` (one filtered ``devices`` query).
-* **playlist sync**: ``sync_playlist`` of a playlist of N items whose *first* item is replaced;
-  baseline: the same with the *last* item replaced. "Peak" is the most items the playlist held on
+* **playlist sync**: ``sync_playlist`` of a playlist of N items whose *first* (or middle) item is
+  replaced, or whose first and last items are swapped; baseline: the same with the *last* item
+  replaced. "Peak" is the most items the playlist held on
   the way, computed from the adds and removals sent. Then a sync with no change, against one
   ``get_playlist``.
 * **pessimistic**: the tag check of a push where the API refuses the tag filter (the emulator's
@@ -115,6 +116,8 @@ def _playlists(emu: Any, hook: Any, meter: Meter) -> list[tuple[Any, ...]]:
         figures = {}
         for label, name, wanted in (
             ("first item replaced", "First", [first_new, *items[1:]]),
+            ("middle item replaced", "Middle", [*items[: size // 2], first_new, *items[size // 2 + 1 :]]),
+            ("first and last items swapped", "Swap", [items[-1], *items[1:-1], items[0]]),
             ("last item replaced (baseline)", "Last", [*items[:-1], last_new]),
         ):
             hook.sync_playlist(name, items)
