@@ -1,6 +1,7 @@
 """Files that one task of a sample DAG writes and a later task reads, on whatever machine each runs.
 
-Shared by the sample DAGs of this folder: copy it with them. (Its name starts with ``_`` so that
+Shared by the sample DAGs of this folder: copy it with them. It also holds their failure alert,
+:func:`ops_screen_alert` (a slide on the "ops" screens). (Its name starts with ``_`` so that
 tools listing DAG files skip it; Airflow puts the DAG folder on ``sys.path``, so the DAGs import it.)
 
 Where the files go, first match wins:
@@ -139,3 +140,30 @@ def _copy_checked(handoff: dict[str, str], writer: str) -> str:
     if digest.hexdigest() != handoff["sha256"]:
         raise HandoffError(f"{handoff['path']} changed while it was copied; {writer} wrote something else.")
     return target
+
+
+# -- the failure alert of the sample DAGs --------------------------------------------------------------
+
+#: The Airflow Variable naming the tag of the screens that show failure alerts (a tag, or a JSON list).
+OPS_SCREEN_TAG_VARIABLE = "signs_ops_screen_tag"
+OPS_SCREEN_TAG = "ops"  # without the Variable
+
+
+def ops_screen_alert(**settings: Any) -> Any:
+    """The sample DAGs' ``on_failure_callback``: an alert slide on the "ops" screens for 15 minutes.
+
+    The screens are those tagged with the Airflow Variable ``signs_ops_screen_tag`` (``AIRFLOW_VAR_SIGNS_OPS_SCREEN_TAG``),
+    else ``ops``; the Variable is read when a task fails (a template), not each time the DAG file is
+    parsed. The slide says which task failed, when, why, and links to its log; the screens go back to
+    what they showed by themselves. Where the API refuses the temporary push, the slide is set as
+    the screens' content instead (they then keep it: keep such screens for alerts). A failure to
+    alert is logged in the task's log and never hides the task's own failure. ``settings`` go to
+    :class:`~signs_provider.optisigns.notifications.OptiSignsNotifier` (e.g. ``minutes=30``,
+    ``playlist="Alerts"``).
+    """
+    from signs_provider.optisigns.notifications import OptiSignsNotifier
+
+    tag = "{{ var.value.get('" + OPS_SCREEN_TAG_VARIABLE + "', '" + OPS_SCREEN_TAG + "') }}"
+    settings.setdefault("tags", tag)
+    settings.setdefault("minutes", 15)
+    return OptiSignsNotifier(**settings)

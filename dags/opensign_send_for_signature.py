@@ -47,7 +47,11 @@ before the ``@`` (e.g. ``AIRFLOW_CONN_AWS_DEFAULT``); without a name, boto3's ow
 See ``_handoff.py`` beside this file (the DAG imports it).
 
 Connections: ``opensign_default`` (type ``opensign``: the API token and environment) and
-``signs_feeds`` (type ``http``). ``signs-emulator`` prints both for the local emulator.
+``signs_feeds`` (type ``http``); ``optisigns_default`` (type ``optisigns``) for the failure alert.
+``signs-emulator`` prints them for the local emulator.
+
+Failures: a task that fails for good (after its retries) puts an alert slide on the screens tagged
+``ops`` (the Variable ``signs_ops_screen_tag`` names another tag) for 15 minutes; see ``_handoff.py``.
 Set ``OPENSIGN_POLL_SECONDS`` in the environment to check more or less often (default 60).
 
 Try it: ``airflow dags test opensign_send_for_signature``.
@@ -60,7 +64,7 @@ import os
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from _handoff import HANDOFF_KEY, checked_before_execute, run_folder, write_file
+from _handoff import HANDOFF_KEY, checked_before_execute, ops_screen_alert, run_folder, write_file
 from signs_provider.opensign.operators import (
     OpenSignCheckCreditsOperator,
     OpenSignDownloadDocumentOperator,
@@ -97,6 +101,8 @@ def _run_day(dag_run) -> str:
     catchup=False,
     max_active_runs=DAYS_TO_SIGN + 3,
     tags=["opensign", "example"],
+    # A task that fails for good shows an alert slide on the "ops" screens (see _handoff.py).
+    default_args={"on_failure_callback": ops_screen_alert()},
     params={
         "archive_folder": Param(
             None,

@@ -17,6 +17,9 @@ read_open_documents --> render_board --> upload --> wait_until_ready --> sync_pl
 Connections: ``opensign_default`` (type ``opensign``) and ``optisigns_default`` (type ``optisigns``);
 ``signs-emulator`` prints both for the local emulator.
 
+Failures: a task that fails for good puts an alert slide on the screens tagged ``ops`` (the Variable
+``signs_ops_screen_tag`` names another tag) for 15 minutes, not on the office screens; see ``_handoff.py``.
+
 Files: the image goes to ``<work folder>/signature_status_board/<run_id>/pending-signatures.png``;
 the work folder is the ``work_folder`` Param, else the Airflow Variable ``signs_work_folder``, else
 ``$AIRFLOW_HOME/signs-work``. Workers that share no disk need an object storage URL there, e.g.
@@ -31,7 +34,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from _handoff import HANDOFF_KEY, checked_before_execute, run_folder, write_file
+from _handoff import HANDOFF_KEY, checked_before_execute, ops_screen_alert, run_folder, write_file
 from signs_provider.optisigns.operators import (
     OptiSignsPushToScreensOperator,
     OptiSignsSyncPlaylistOperator,
@@ -52,6 +55,8 @@ SCREEN_SIZE = (1920, 1080)
     catchup=False,
     max_active_runs=1,  # runs share one playlist
     tags=["opensign", "optisigns", "example"],
+    # A task that fails for good shows an alert slide on the "ops" screens (see _handoff.py).
+    default_args={"on_failure_callback": ops_screen_alert()},
     params={
         "work_folder": Param(
             None,

@@ -357,3 +357,11 @@ def test_a_missing_connection_ends_the_watch(optisigns_env) -> None:
 
     with pytest.raises(AirflowNotFoundException):
         asyncio.run(scenario())
+
+
+def test_an_asset_watcher_takes_it() -> None:
+    from airflow.sdk import Asset, AssetWatcher
+
+    trigger = OptiSignsScreensStatusTrigger(tag="lobby")
+    asset = Asset("optisigns-lobby-screens", watchers=[AssetWatcher(name="lobby", trigger=trigger)])
+    assert asset.watchers[0].trigger is trigger
