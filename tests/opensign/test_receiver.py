@@ -307,3 +307,16 @@ def test_the_plugin_mounts_the_receiver(api_server) -> None:
     [mounted] = SignsProviderPlugin.fastapi_apps
     assert mounted["app"] is receiver.app and mounted["url_prefix"] == "/signs"
     assert receiver.webhook_path("x") == "/signs/opensign/x/webhook"
+
+
+def test_the_manuals_registration_snippet_sets_the_receiver_url(opensign, monkeypatch) -> None:
+    import runpy
+
+    from tests.conftest import REPO
+
+    for name, value in opensign.connections().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AIRFLOW_PUBLIC_URL", "http://127.0.0.1:8080")
+    runpy.run_path(str(REPO / "docs" / "snippets" / "register_webhook.py"))
+    webhook = opensign.control._call("GET", "/opensign/sandbox/webhook")
+    assert webhook["url"] == f"http://127.0.0.1:8080/signs/opensign/{CONN_ID}/webhook"
