@@ -116,3 +116,11 @@ def test_ui_form_for_opensign(hook_meta) -> None:
     assert environment["value"] == environment["schema"]["default"] == "sandbox"
     assert form["extra_fields"]["webhook_secret"]["schema"]["format"] == "password"
     assert set(form["extra_fields"]) == {"environment", "timeout", "webhook_secret"}
+
+
+def test_both_asset_uri_schemes_are_registered_with_airflow() -> None:
+    # Airflow skips an "asset-uris" entry without a "handler" key (None = no normalisation).
+    from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime
+
+    handlers = ProvidersManagerTaskRuntime().asset_uri_handlers
+    assert {"optisigns", "opensign"} <= set(handlers)

@@ -62,7 +62,8 @@ def get_provider_info() -> dict[str, Any]:
             "signs_provider.optisigns.links.OptiSignsLink",
             "signs_provider.opensign.links.OpenSignDocumentLink",
         ],
-        "asset-uris": [{"schemes": ["optisigns"]}, {"schemes": ["opensign"], "handler": None}],
+        # Airflow skips an entry without a "handler" key; None registers the scheme as is.
+        "asset-uris": [{"schemes": ["optisigns", "opensign"], "handler": None}],
         "plugins": [{"name": "signs_provider", "plugin-class": "signs_provider.plugins.SignsProviderPlugin"}],
         "connection-types": [_OPTISIGNS_CONNECTION, _OPENSIGN_CONNECTION],
     }
