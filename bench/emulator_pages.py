@@ -119,11 +119,14 @@ def main() -> None:
         print(
             f"| {size:>22,} | {first:>17.1f} ms | {last:>16.1f} ms | {baseline:>21.1f} ms | {first / baseline:>20.2f} |"
         )
-    growth = rows[-1][1] / rows[1][1]
-    print()
-    print(
-        f"OptiSigns first page at {SIZES[-1]:,} screens / at {SIZES[1]:,}: {growth:.2f} (flat: about 1 once a page is full)"
-    )
+    full = [row for row in rows if row[0] >= PAGE]  # sizes where the page is full: the same work
+    if len(full) >= 2:
+        (small, first_small, _, base_small), (big, first_big, _, base_big) = full[0], full[-1]
+        print()
+        print(
+            f"A full page at {big:,} / at {small:,} objects: OptiSigns {first_big / first_small:.2f}, "
+            f"OpenSign {base_big / base_small:.2f} (flat: about 1)"
+        )
 
 
 if __name__ == "__main__":
