@@ -319,7 +319,7 @@ def test_upload_website_playlist_and_push_report_their_lineage(optisigns_env, co
     )
     site_id = _run(site, context)["asset_id"]
     facets = extracted(site)
-    assert [named(d) for d in facets.inputs] == [("https://example.com", "/menu?d=1")]
+    assert [named(d) for d in facets.inputs] == [("https://example.com", "/menu")]
     assert [named(d) for d in facets.outputs] == [(ns, f"assets/{site_id}")]
 
     sync = OptiSignsSyncPlaylistOperator(task_id="sync", name="Lineage", items=[asset_id, [site_id, 10]])

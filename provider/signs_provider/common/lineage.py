@@ -43,7 +43,8 @@ def dataset(namespace: str, name: str) -> Any | None:
 
 def api_namespace(scheme: str, url: str) -> str:
     """``scheme://<host[:port]>`` of an API endpoint: ``api_namespace("opensign", "https://x/api")``."""
-    return f"{scheme}://{urlsplit(url).netloc or url}"
+    parts = urlsplit(url)
+    return f"{scheme}://{_authority(parts) if parts.hostname else url}"
 
 
 def source_dataset(source: Any) -> Any | None:
@@ -70,12 +71,21 @@ def source_dataset(source: Any) -> Any | None:
 
 
 def url_dataset(url: str) -> Any | None:
-    """A web page or feed: namespace ``https://host``, name its path and query (``/`` for none)."""
+    """A web page or feed: namespace ``https://host[:port]``, name its path (``/`` for none).
+
+    The query and any ``user:password@`` are left out: a feed's URL often carries its access key
+    there, and lineage events go to another system.
+    """
     parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
+    if not parts.scheme or not parts.hostname:
         return None
-    name = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return dataset(f"{parts.scheme}://{parts.netloc}", name)
+    return dataset(f"{parts.scheme}://{_authority(parts)}", parts.path or "/")
+
+
+def _authority(parts: Any) -> str:
+    """``host[:port]`` of a split URL, without credentials."""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.hostname}{port}"
 
 
 def operator_lineage(inputs: Iterable[Any | None] = (), outputs: Iterable[Any | None] = ()) -> Any | None:
