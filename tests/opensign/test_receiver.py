@@ -320,3 +320,21 @@ def test_the_manuals_registration_snippet_sets_the_receiver_url(opensign, monkey
     runpy.run_path(str(REPO / "docs" / "snippets" / "register_webhook.py"))
     webhook = opensign.control._call("GET", "/opensign/sandbox/webhook")
     assert webhook["url"] == f"http://127.0.0.1:8080/signs/opensign/{CONN_ID}/webhook"
+
+
+def test_recorded_on_an_airflow_without_source_is_api(webhook, send, opensign, monkeypatch) -> None:
+    """Airflow 3.2's ``register_asset_change`` has no ``source_is_api``: the receiver does not pass it."""
+    from airflow.assets.manager import asset_manager
+
+    original = asset_manager.register_asset_change
+    calls: list[dict] = []
+
+    def register(*, asset: Any, extra: Any, session: Any) -> Any:
+        calls.append(extra)
+        return original(asset=asset, extra=extra, session=session)
+
+    monkeypatch.setattr(asset_manager, "register_asset_change", register)
+    document_id = _signed_document(send, opensign, "ada")
+    answers = {d["event"]: d["http_status"] for d in _deliveries(opensign, document_id, 4)}
+    assert answers["completed"] == 201
+    assert [c["payload"]["document_id"] for c in calls] == [document_id]
