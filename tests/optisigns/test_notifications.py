@@ -205,8 +205,30 @@ def test_a_push_that_never_landed_is_logged_not_raised(optisigns_env, ops, hook,
         assert _notifier()(_context()) is None
     assert "screens were not taken over" in caplog.text
     assert showing(optisigns_env, ops.ids[0]) == ("PLAYLIST", ops.playlist_id)
-    # Sent once: an unknown outcome is looked for, never pushed blindly again.
-    assert mutations(optisigns_env).count("pushToScreens") == 1
+    # Each try's unknown outcome was looked for (the landing wait) before the one more try; no more.
+    assert mutations(optisigns_env).count("pushToScreens") == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "operation", "pushes"),
+    [
+        ("500", "saveAsset", 1),
+        ("drop", "saveAsset", 1),
+        ("malformed", "saveAsset", 1),
+        ("502", "pushToScreens", 2),
+        ("drop", "pushToScreens", 2),
+        ("malformed", "devices", 1),
+    ],
+)
+def test_a_passing_failure_is_tried_once_more(optisigns_env, ops, hook, kind, operation, pushes) -> None:
+    """A lost alert is worse than a second slide or a restarted takeover (these failed before)."""
+    optisigns_env.control.reset_requests()
+    optisigns_env.control.add_fault(kind, operation=operation, times=1)
+    _notifier()(_context())
+    alerts = _alert_assets(hook)
+    assert alerts
+    assert showing(optisigns_env, ops.ids[0]) in {("ASSET", a["_id"]) for a in alerts}
+    assert mutations(optisigns_env).count("pushToScreens") == pushes
 
 
 @pytest.mark.parametrize("kind", ["500", "drop"])

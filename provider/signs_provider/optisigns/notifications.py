@@ -29,10 +29,10 @@ import struct
 import textwrap
 import unicodedata
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from airflow.sdk import BaseNotifier
 
@@ -56,6 +56,7 @@ SLIDE_SIZE = (1920, 1080)
 _NOTIFIER_RETRIES = (3, 30.0)
 
 Fallback = Literal["assign", "none"]
+T = TypeVar("T")
 
 
 class OptiSignsNotifier(BaseNotifier):
@@ -208,23 +209,31 @@ class OptiSignsNotifier(BaseNotifier):
 
         tags, names, ids = (template_list(v) for v in (self.tags, self.screen_names, self.screen_ids))
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-        asset = hook.upload_file(
-            render_png(slide),
-            filename=f"airflow-alert-{stamp}.png",
-            name=_asset_name(slide.title, stamp),
-            tags=[ALERT_TAG],
+        png = render_png(slide)
+        asset = _again(
+            "uploading the alert slide",
+            lambda: hook.upload_file(
+                png,
+                filename=f"airflow-alert-{stamp}.png",
+                name=_asset_name(slide.title, stamp),
+                tags=[ALERT_TAG],
+            ),
         )
         asset_id = asset["_id"]
         self._wait_ready(hook, asset_id)
         summary: dict[str, Any] = {"asset_id": asset_id}
         if tags or names or ids:
             try:
-                summary["screens"] = self._take_over(hook, asset_id, tags=tags, names=names, ids=ids)
+                summary["screens"] = _again(
+                    "the takeover", lambda: self._take_over(hook, asset_id, tags=tags, names=names, ids=ids)
+                )
             except Exception as exc:
                 log.error("OptiSigns alert: the screens were not taken over: %s", _safe(exc))
         if self.playlist:
             try:
-                summary["playlist"] = self._into_playlist(hook, asset, str(self.playlist))
+                summary["playlist"] = _again(
+                    "the playlist", lambda: self._into_playlist(hook, asset, str(self.playlist))
+                )
             except Exception as exc:
                 log.error("OptiSigns alert: playlist %r not updated: %s", self.playlist, _safe(exc))
         return summary
@@ -423,6 +432,40 @@ def _mask(text: str) -> str:
         except ImportError:
             return text
     return str(redact(text))
+
+
+def _again(what: str, action: Callable[[], T]) -> T:
+    """``action()``, tried once more after a failure that may be passing (5xx, 429, lost or unreadable answer).
+
+    Unlike a task's writes, an alert may be sent twice: a second slide asset (tagged
+    :data:`ALERT_TAG`, cleaned up with the others) or a takeover whose timer starts again is harmless;
+    a lost alert is not. By then the hook has already settled the first try (its landing wait).
+    Settings, refusals and unknown screens are not tried again.
+    """
+    try:
+        return action()
+    except Exception as exc:
+        if not _passing(exc):
+            raise
+        log.warning("OptiSigns alert: %s failed (%s); trying once more.", what, _safe(exc))
+    return action()
+
+
+def _passing(exc: BaseException) -> bool:
+    from signs_provider.common.errors import SignsApiError, SignsTransportError
+    from signs_provider.optisigns.errors import OptiSignsAuthError, OptiSignsGraphQLError
+
+    if isinstance(exc, SignsTransportError):  # AmbiguousWriteError included: not found after the wait
+        return True
+    if isinstance(exc, OptiSignsAuthError) or not isinstance(exc, SignsApiError):
+        return False
+    if getattr(exc, "unreadable", False):  # a cut or non-JSON answer
+        return True
+    if exc.status is None:
+        # A GraphQL error without a status is a refusal (validation, scope); a bare API error
+        # without one is an answer that could not be read.
+        return not isinstance(exc, OptiSignsGraphQLError)
+    return exc.status == 429 or exc.status >= 500
 
 
 def _safe(exc: BaseException) -> str:
