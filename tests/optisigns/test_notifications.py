@@ -157,6 +157,8 @@ def test_secrets_never_reach_the_slide(optisigns_env, slides) -> None:
 # -- the takeover ------------------------------------------------------------------------------------------
 
 
+# pushToScreens (TEMPORARILY) is refused in pessimistic mode; the fallback has its own tests below.
+@pytest.mark.signs_emulator_pessimistic(False)
 def test_a_failure_takes_over_the_ops_screens_and_they_revert(optisigns_env, ops, hook) -> None:
     optisigns_env.control.reset_requests()
     _notifier(ready_timeout=10)(_context())
@@ -180,6 +182,8 @@ def test_a_failure_takes_over_the_ops_screens_and_they_revert(optisigns_env, ops
         assert showing(optisigns_env, screen_id) == ("PLAYLIST", ops.playlist_id)
 
 
+# pushToScreens (TEMPORARILY) is refused in pessimistic mode; the fallback has its own tests below.
+@pytest.mark.signs_emulator_pessimistic(False)
 def test_the_takeover_lasts_the_minutes_given(optisigns_env, ops, hook) -> None:
     _notifier(minutes=30)(_context())
     (asset,) = _alert_assets(hook)
@@ -189,6 +193,8 @@ def test_the_takeover_lasts_the_minutes_given(optisigns_env, ops, hook) -> None:
     assert showing(optisigns_env, ops.ids[0]) == ("PLAYLIST", ops.playlist_id)
 
 
+# pushToScreens (TEMPORARILY) is refused in pessimistic mode; the fallback has its own tests below.
+@pytest.mark.signs_emulator_pessimistic(False)
 def test_a_lost_push_answer_is_settled_by_looking_not_by_pushing_again(
     optisigns_env, ops, hook, caplog
 ) -> None:
