@@ -7,7 +7,12 @@ What it does, in order:
 3. starts the emulator of both APIs on loopback (port 8099 when free) and points the connections at it;
 4. runs each sample DAG with ``airflow dags test`` (the real task runner, XComs, deferral);
    the emulator's signer autopilot plays the people who sign, and one of them declines;
-5. prints what each screen shows, the documents and their signers, and the archived signed files.
+5. event-driven, no sensor: serves Airflow's API app (with the provider's webhook receiver) on
+   loopback, registers it as the account's webhook (``OpenSignHook.set_webhook``), signs a document
+   in the emulator, shows the delivery recorded as an asset event that queues
+   ``opensign_archive_signed``, then runs that DAG with ``dag.test()`` on that event (what the
+   scheduler of ``make airflow`` does by itself within seconds);
+6. prints what each screen shows, the documents and their signers, and the archived signed files.
 
 When run from a terminal it then keeps the emulator up so that its page can be opened, until Ctrl-C.
 """
@@ -123,6 +128,165 @@ def send_unsigned_documents(emu) -> None:
     print(f"sent {len(waiting)} more documents that nobody has signed yet")
 
 
+EVENT_DAG = "opensign_archive_signed"
+
+
+def event_driven(emu) -> bool:
+    """Step 5, in a child process: Airflow must be imported with the demo's AIRFLOW_HOME."""
+    import json
+
+    secret = emu.control._call("GET", "/opensign/sandbox/webhook")["secret"]
+    connections = emu.connections()
+    conn = json.loads(connections["AIRFLOW_CONN_OPENSIGN_DEFAULT"])
+    conn["extra"]["webhook_secret"] = secret  # the Webhook Security Key, copied into the connection
+    connections["AIRFLOW_CONN_OPENSIGN_DEFAULT"] = json.dumps(conn)
+    log = HOME / "logs" / f"demo-{EVENT_DAG}.log"
+    summary = HOME / "event-driven.json"
+    with log.open("w") as out:
+        result = subprocess.run(
+            [sys.executable, __file__, "--event-driven", emu.url, str(summary)],
+            env=airflow_env(connections),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    if result.returncode != 0 or not summary.exists():
+        print(f"FAILED (log: {log.relative_to(REPO)})")
+        print("\n".join(log.read_text(errors="replace").splitlines()[-40:]))
+        return False
+    report = json.loads(summary.read_text())
+    print(
+        f"receiver: POST {report['receiver']}  (Airflow's API app, plugin mounted; registered with set_webhook)"
+    )
+    print(f"signed document {report['document_id']} ('{report['title']}'); OpenSign's deliveries:")
+    for delivery in report["deliveries"]:
+        print(f"  {delivery['event']:<10} -> HTTP {delivery['http_status']}")
+    print(
+        f"asset event #{report['asset_event_id']} on {report['asset']}; queued DAGs: {', '.join(report['queued'])}"
+    )
+    print(f"the same delivery replayed -> HTTP {report['replay_status']} (nothing recorded)")
+    print(
+        f"{EVENT_DAG}: {report['state']} (a run consuming that event; tasks {', '.join(report['tasks'])}; "
+        f"no sensor; log: {log.relative_to(REPO)})"
+    )
+    return bool(report["state"] == "success")
+
+
+def _event_driven_child(emulator_url: str, summary: Path) -> int:
+    """The child of :func:`event_driven`: receiver over real HTTP, then the run of its asset event."""
+    import json
+    import threading
+    from unittest import mock
+
+    import httpx
+    import uvicorn
+    from airflow.api_fastapi.app import create_app
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+    from airflow.models import dagrun as dagrun_module
+    from airflow.models.asset import AssetDagRunQueue, AssetEvent
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+    from PIL import Image
+    from sqlalchemy import select
+
+    from signs_emulator.client import ControlClient
+    from signs_provider.opensign.hooks import OpenSignHook
+    from signs_provider.opensign.receiver import webhook_path
+
+    # The DAGs as the DAG processor writes them (the asset must exist), the archive DAG unpaused.
+    DagBundlesManager().sync_bundles_to_db()
+    bag = BundleDagBag(dag_folder=str(REPO / "dags"), bundle_path=REPO / "dags", bundle_name="dags-folder")
+    sync_bag_to_db(bag, "dags-folder", None)
+    with create_session() as session:
+        session.get(DagModel, EVENT_DAG).is_paused = False
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    receiver = f"http://127.0.0.1:{port}{webhook_path('opensign_default')}"
+    hook = OpenSignHook()
+    hook.set_webhook(receiver)
+
+    import io
+
+    page = io.BytesIO()
+    Image.new("RGB", (612, 792), "white").save(page, "PDF")
+    title = "Event-driven contract"
+    widget = {"type": "signature", "page": 1, "x": 72, "y": 640, "w": 200, "h": 50}
+    sent = hook.send_for_signature(
+        page.getvalue(),
+        title=title,
+        signers=[{"name": "Lea Moreau", "email": "lea.moreau@example.com", "widgets": [widget]}],
+    )
+    control = ControlClient(emulator_url)
+    control.sign(sent.document_id, "lea.moreau@example.com")
+    deadline = time.monotonic() + 60
+    while True:
+        deliveries = control.webhook_deliveries("sandbox", document_id=sent.document_id)
+        if any(d["event"] == "completed" for d in deliveries) and all(
+            d["status"] != "pending" for d in deliveries
+        ):
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the completed delivery did not arrive: {deliveries}")
+        time.sleep(0.1)
+    completed = next(d for d in deliveries if d["event"] == "completed")
+    replay = httpx.post(
+        receiver, content=completed["body"].encode(), headers={"x-webhook-signature": completed["signature"]}
+    )
+    with create_session() as session:
+        event = session.scalars(select(AssetEvent).order_by(AssetEvent.id.desc())).first()
+        assert event is not None and event.extra["payload"]["document_id"] == sent.document_id
+        event_id, asset_uri = event.id, event.asset.uri
+        queued = sorted(session.scalars(select(AssetDagRunQueue.target_dag_id)))
+    server.should_exit = True
+
+    # The run the scheduler creates for the queued DAG: dag.test() makes a manual run, so the
+    # event is attached to it as the scheduler attaches it to an asset-triggered run.
+    original = dagrun_module.get_or_create_dagrun
+
+    def with_event(*args, session, **kwargs):
+        run = original(*args, session=session, **kwargs)
+        run.consumed_asset_events.append(session.get(AssetEvent, event_id))
+        session.commit()
+        return run
+
+    with mock.patch.object(dagrun_module, "get_or_create_dagrun", with_event):
+        run = bag.dags[EVENT_DAG].test()
+    from airflow.models.taskinstance import TaskInstance
+
+    with create_session() as session:
+        tasks = [
+            f"{task_id}{'' if index < 0 else f'[{index}]'}={state}"
+            for task_id, index, state in session.execute(
+                select(TaskInstance.task_id, TaskInstance.map_index, TaskInstance.state).where(
+                    TaskInstance.dag_id == EVENT_DAG, TaskInstance.run_id == run.run_id
+                )
+            )
+        ]
+    summary.write_text(
+        json.dumps(
+            {
+                "receiver": receiver,
+                "document_id": sent.document_id,
+                "title": title,
+                "deliveries": [{"event": d["event"], "http_status": d["http_status"]} for d in deliveries],
+                "asset_event_id": event_id,
+                "asset": asset_uri,
+                "queued": queued,
+                "replay_status": replay.status_code,
+                "state": str(run.state),
+                "tasks": tasks,
+            }
+        )
+    )
+    return 0
+
+
 def main() -> int:
     from signs_emulator import Emulator
 
@@ -172,6 +336,9 @@ def main() -> int:
                 send_unsigned_documents(emu)
             results.append(run_dag(dag_id, env))
 
+        step(f"Event-driven: a signature -> a webhook -> an asset event -> a run of {EVENT_DAG}, no sensor")
+        results.append(event_driven(emu))
+
         step("What each screen shows now")
         describe_screens(emu)
 
@@ -208,4 +375,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--event-driven"]:
+        sys.exit(_event_driven_child(sys.argv[2], Path(sys.argv[3])))
     sys.exit(main())
