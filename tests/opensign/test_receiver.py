@@ -71,6 +71,12 @@ def consumer_dag(airflow_db, tmp_path_factory) -> str:
                 task(lambda: None, task_id="noop")()
 
             {DAG_ID}()
+
+            @dag(schedule=[opensign_documents_asset("opensign_completed_only", "completed")])
+            def completed_only():
+                task(lambda: None, task_id="noop")()
+
+            completed_only()
             """
         )
     )
@@ -338,3 +344,22 @@ def test_recorded_on_an_airflow_without_source_is_api(webhook, send, opensign, m
     answers = {d["event"]: d["http_status"] for d in _deliveries(opensign, document_id, 4)}
     assert answers["completed"] == 201
     assert [c["payload"]["document_id"] for c in calls] == [document_id]
+
+
+def test_a_status_nobody_watches_is_acknowledged_not_recorded(
+    api_server, consumer_dag, connection, secret
+) -> None:
+    from signs_emulator.opensign.webhooks import sign_body
+
+    connection("opensign_completed_only", webhook_secret=secret)
+    now = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())
+    body = json.dumps({"event": "declined", "objectId": "doc-declined", "declinedAt": now}).encode()
+    answer = httpx.post(
+        f"{api_server}/signs/opensign/opensign_completed_only/webhook",
+        content=body,
+        headers={"x-webhook-signature": sign_body(secret, body)},
+    )
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["recorded"] is False
+    assert "opensign://opensign_completed_only/documents/completed" in answer.json()["detail"]
+    assert _recorded("doc-declined") == []
