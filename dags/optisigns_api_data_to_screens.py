@@ -39,6 +39,9 @@ work folder is the ``work_folder`` Param, else the Airflow Variable ``signs_work
 ``@`` (e.g. ``AIRFLOW_CONN_AWS_DEFAULT``); without a name, boto3's own credentials are used.
 See ``_handoff.py`` beside this file (copy it with the DAG).
 
+A task that fails for good shows an alert slide on the screens tagged ``ops`` (the Variable
+``signs_ops_screen_tag``) for 15 minutes: ``ops_screen_alert`` in ``_handoff.py``.
+
 Try it: ``airflow dags test optisigns_api_data_to_screens``.
 """
 
@@ -47,7 +50,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from _handoff import HANDOFF_KEY, checked_before_execute, run_folder, write_file
+from _handoff import HANDOFF_KEY, checked_before_execute, ops_screen_alert, run_folder, write_file
 from signs_provider.optisigns.operators import (
     OptiSignsAssignContentOperator,
     OptiSignsCleanupAssetsOperator,
@@ -87,6 +90,8 @@ def value_text(value: object, unit: object = None) -> str:
     catchup=False,
     max_active_runs=1,  # runs share one playlist
     tags=["optisigns", "example"],
+    # A task that fails for good shows an alert slide on the "ops" screens (see _handoff.py).
+    default_args={"on_failure_callback": ops_screen_alert()},
     params={
         "endpoint": Param("kpis", type="string", description="Path of the feed on the signs_feeds host"),
         "work_folder": Param(

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 DAG_ID = "signature_status_board"
 
@@ -59,3 +60,20 @@ def test_the_variable_names_the_alert_screens(monkeypatch) -> None:
     notifier = ops_screen_alert(minutes=5)
     notifier.render_template_fields(context)
     assert notifier.tags == '["noc", "ops"]' and notifier.minutes == 5
+
+
+def test_every_sample_dag_that_works_on_a_schedule_alerts_the_ops_screens() -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    from signs_provider.optisigns.notifications import OptiSignsNotifier
+
+    bag = DagBag(dag_folder=str(Path(__file__).resolve().parents[2] / "dags"))
+    assert not bag.import_errors
+    for dag_id in ("optisigns_api_data_to_screens", "opensign_send_for_signature", "signature_status_board"):
+        callbacks = {type(cb) for task in bag.dags[dag_id].tasks for cb in _callbacks(task)}
+        assert callbacks == {OptiSignsNotifier}, dag_id
+
+
+def _callbacks(task) -> list:
+    callback = task.on_failure_callback
+    return list(callback) if isinstance(callback, (list, tuple)) else [callback] if callback else []
