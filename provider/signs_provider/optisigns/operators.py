@@ -245,7 +245,7 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
         self.hook.client.uploads.check(self.source, name=self.name)
         marker = marker_tag(KEY_TAG_PREFIX, self._key(context))
         record = record_key("optisigns-asset", marker)
-        asset = self._recorded_asset(remembered(context, record), marker)
+        asset = self._recorded_asset(_earlier_record(context, record), marker)
         if asset is None:
             asset = self._asset_of(marker)
             if asset is not None:
@@ -451,7 +451,7 @@ class OptiSignsPushToScreensOperator(_ScreensOperator):
         arguments = call_arguments(self, PUSH_TO_SCREENS_ARGUMENTS)
         # The record is about this push: a retry whose arguments render differently pushes anew.
         record = record_key("optisigns-push", _fingerprint(arguments))
-        earlier = remembered(context, record)
+        earlier = _earlier_record(context, record)
         if earlier is not None and isinstance(earlier.get("result"), dict):
             # Not checked against the screens: a push is an event, and what it did may have ended
             # since (a takeover's minutes, a scheduled push gone live), so the screens could not
@@ -545,3 +545,11 @@ def _fingerprint(arguments: dict[str, Any]) -> str:
     import json
 
     return json.dumps(arguments, sort_keys=True, default=str)
+
+
+def _earlier_record(context: Context, key: str) -> dict[str, Any] | None:
+    """What an earlier try of this task instance recorded; not looked up on a first try (the store is
+    per task instance, and a cleared task gets a higher try number)."""
+    if getattr(context["ti"], "try_number", 2) <= 1:
+        return None
+    return remembered(context, key)
