@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-# [START register_webhook]
+# --8<-- [start:register_webhook]
 from signs_provider.opensign.hooks import OpenSignHook
 from signs_provider.opensign.receiver import webhook_path
 
@@ -16,4 +16,4 @@ public_url = os.environ.get("AIRFLOW_PUBLIC_URL", "https://airflow.example.com")
 hook = OpenSignHook(opensign_conn_id="opensign_default")
 registered = hook.set_webhook(public_url + webhook_path("opensign_default"))
 print("OpenSign now posts its events to", registered)
-# [END register_webhook]
+# --8<-- [end:register_webhook]

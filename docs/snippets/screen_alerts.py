@@ -1,0 +1,23 @@
+"""Screens as an alerting channel: a task that fails for good shows a slide on the screens tagged ``ops``.
+
+Included in the manual and the README from this file; ``tests/docs/test_snippets.py`` runs the DAG
+with ``airflow dags test`` against the emulator and checks the slide on the ops screens.
+"""
+
+# --8<-- [start:alert]
+from airflow.sdk import dag, task
+
+from signs_provider.optisigns.notifications import OptiSignsNotifier
+
+
+@dag(schedule=None, default_args={"on_failure_callback": OptiSignsNotifier(tags=["ops"], minutes=15)})
+def docs_screen_alerts():
+    @task(retries=0)
+    def load_figures():
+        raise RuntimeError("the figures feed answered 503")
+
+    load_figures()
+
+
+docs_screen_alerts()
+# --8<-- [end:alert]
