@@ -4,7 +4,7 @@ Included in the manual and the README from this file; ``tests/docs/test_snippets
 DAGs and runs both watchers' triggers against the emulator.
 """
 
-# --8<-- [start:signed]
+# --8<-- [start:asset]
 from airflow.sdk import AssetWatcher, dag, task
 
 from signs_provider.opensign.events import OpenSignDocumentEventTrigger, opensign_documents_asset
@@ -14,8 +14,10 @@ signed = opensign_documents_asset(  # opensign://opensign_default/documents/comp
     "completed",
     watchers=[AssetWatcher(name="docs_signed", trigger=OpenSignDocumentEventTrigger(poll_interval=300))],
 )
+# --8<-- [end:asset]
 
 
+# --8<-- [start:dag]
 @dag(schedule=[signed])
 def docs_on_signature():
     @task
@@ -27,7 +29,7 @@ def docs_on_signature():
 
 
 docs_on_signature()
-# --8<-- [end:signed]
+# --8<-- [end:dag]
 
 # --8<-- [start:screens]
 from airflow.sdk import Asset  # noqa: E402

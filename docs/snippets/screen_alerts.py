@@ -4,13 +4,17 @@ Included in the manual and the README from this file; ``tests/docs/test_snippets
 with ``airflow dags test`` against the emulator and checks the slide on the ops screens.
 """
 
-# --8<-- [start:alert]
 from airflow.sdk import dag, task
 
+# --8<-- [start:alert]
 from signs_provider.optisigns.notifications import OptiSignsNotifier
 
+default_args = {"on_failure_callback": OptiSignsNotifier(tags=["ops"], minutes=15)}
+# --8<-- [end:alert]
 
-@dag(schedule=None, default_args={"on_failure_callback": OptiSignsNotifier(tags=["ops"], minutes=15)})
+
+# --8<-- [start:dag]
+@dag(schedule=None, default_args=default_args)
 def docs_screen_alerts():
     @task(retries=0)
     def load_figures():
@@ -20,4 +24,4 @@ def docs_screen_alerts():
 
 
 docs_screen_alerts()
-# --8<-- [end:alert]
+# --8<-- [end:dag]
