@@ -153,7 +153,9 @@ def test_event_driven_dags_parse_with_their_watchers() -> None:
     assert set(bag.dags) == {"docs_on_signature", "docs_lobby_screens_changed"}
 
 
-def test_the_signature_watcher_emits_a_document_signed_after_its_start(connections, pdf: Path, monkeypatch) -> None:
+def test_the_signature_watcher_emits_a_document_signed_after_its_start(
+    connections, pdf: Path, monkeypatch
+) -> None:
     """The snippet's trigger, polling the emulator: silent at its first poll, then the signed document."""
     import asyncio
 
@@ -181,7 +183,11 @@ def test_the_signature_watcher_emits_a_document_signed_after_its_start(connectio
         return watcher.payloads
 
     (payload,) = asyncio.run(scenario())
-    assert (payload["document_id"], payload["status"], payload["title"]) == (sent.document_id, "completed", "Offer")
+    assert (payload["document_id"], payload["status"], payload["title"]) == (
+        sent.document_id,
+        "completed",
+        "Offer",
+    )
 
 
 def test_the_screens_watcher_reports_a_lobby_screen_going_offline(connections) -> None:
