@@ -255,7 +255,17 @@ def png(tmp_path):
 def driven(emulator, monkeypatch, captured, png) -> tuple[set[str], list[dict[str, Any]]]:
     for name, value in emulator.connections().items():
         monkeypatch.setenv(name, value)
-    called = drive(OptiSignsHook(retry_policy=FAST, landing_wait=1.0), png)
+    hook = OptiSignsHook(retry_policy=FAST, landing_wait=1.0)
+    called = drive(hook, png)
+    # Paths that only a fault reaches send documents of their own: a takeover whose answer is lost
+    # is settled by reading what the screens hold (delivery.PUSHES_QUERY).
+    screen = hook.list_screens()[0]
+    asset = hook.upsert_website_asset("Evidence lost", "https://example.com/lost", tags=["evidence"])
+    emulator.control.add_fault("lost_response", operation="pushToScreens", times=1)
+    hook.push_to_screens(
+        asset_id=asset["_id"], screen_ids=[screen["_id"]], mode="TEMPORARILY", takeover_minutes=5
+    )
+    assert any("currentScheduleId scheduleGoLive temporarily" in body["query"] for body in captured)
     return called, captured
 
 

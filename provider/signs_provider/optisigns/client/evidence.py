@@ -264,8 +264,11 @@ TRUSTED_NAMES: dict[str, tuple[str, str]] = {
     "Device.name": ("official", "cook-02-devices"),
     "Device.orientation": ("official", "cook-02-devices"),
     "Device.path": ("official", "cook-02-devices"),
+    # Read only to settle a scheduled push or takeover whose answer was lost (delivery.PUSHES_QUERY).
+    "Device.scheduleGoLive": ("official", "sdk-03-devices"),
     "Device.status": ("official", "cook-02-devices"),
     "Device.tags": ("official", "cook-02-devices"),
+    "Device.temporarily": ("official", "sdk-03-devices"),
     "DeviceConnection.page": ("official", "cook-02-devices"),
     "DeviceEdge.node": ("official", "cook-02-devices"),
     "DevicePage.edges": ("official", "cook-02-devices"),
