@@ -245,7 +245,8 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
         self.hook.client.uploads.check(self.source, name=self.name)
         marker = marker_tag(KEY_TAG_PREFIX, self._key(context))
         record = record_key("optisigns-asset", marker)
-        asset = self._recorded_asset(_earlier_record(context, record), marker)
+        earlier = _earlier_record(context, record)
+        asset = self._recorded_asset(earlier, marker)
         if asset is None:
             asset = self._asset_of(marker)
             if asset is not None:
@@ -256,9 +257,7 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
                     marker,
                 )
             else:
-                asset = self.hook.upload_file(
-                    self.source, name=self.name, tags=[*self._tags(self.tags), marker], path=self.folder
-                )
+                asset = self._upload(context, record, marker, earlier)
                 # Two tasks with one key at the same time: both uploaded; the younger asset is deleted.
                 asset = self.hook.client.graphql.keep_oldest(
                     asset,
@@ -312,6 +311,40 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
             asset["_id"],
         )
         return asset
+
+    def _upload(self, context: Context, record: str, marker: str, earlier: dict[str, Any] | None) -> Any:
+        """Upload the file, recording its upload id the moment the upload service has it; or, when
+        an earlier try recorded one and no asset, finish that upload without sending the file again."""
+        from signs_provider.common.errors import SignsApiError
+        from signs_provider.optisigns.errors import OptiSignsAuthError, OptiSignsScopeError
+
+        uploads = self.hook.client.uploads
+        tags = [*self._tags(self.tags), marker]
+        assembly_id = _earlier_upload(earlier, marker)
+        if assembly_id is not None:
+            try:
+                return uploads.finish_upload(
+                    assembly_id, self.source, name=self.name, tags=tags, path=self.folder
+                )
+            except (OptiSignsAuthError, OptiSignsScopeError):
+                raise  # the fresh upload would be refused the same way
+            except SignsApiError as exc:
+                # OptiSigns answered (nothing was created) but would not save that upload: its file is
+                # gone from the upload service, we guess (the real API's answer is not documented).
+                self.log.warning(
+                    "Upload %s, recorded by an earlier try of this task, could not be finished (%s): "
+                    "uploading the file again.",
+                    assembly_id,
+                    exc,
+                )
+
+        def uploaded(assembly_id: str) -> None:
+            # Before saveAsset: a try that dies from here on leaves its retry the file to finish.
+            remember(context, record, {"marker": marker, "assembly_id": assembly_id})
+
+        return uploads.upload_file(
+            self.source, name=self.name, tags=tags, path=self.folder, on_uploaded=uploaded
+        )
 
     def _asset_of(self, marker: str) -> Any:
         """The oldest asset carrying ``marker`` whose conversion did not fail, or ``None``."""
@@ -545,6 +578,14 @@ def _fingerprint(arguments: dict[str, Any]) -> str:
     import json
 
     return json.dumps(arguments, sort_keys=True, default=str)
+
+
+def _earlier_upload(record: dict[str, Any] | None, marker: str) -> str | None:
+    """The upload id an earlier try of the upload task recorded with no asset yet, or ``None``."""
+    if not record or record.get("marker") != marker or record.get("asset_id"):
+        return None
+    assembly_id = record.get("assembly_id")
+    return str(assembly_id) if isinstance(assembly_id, str) and assembly_id.strip() else None
 
 
 def _earlier_record(context: Context, key: str) -> dict[str, Any] | None:

@@ -82,6 +82,7 @@ class Uploads:
         filename: str | None = None,
         tags: Iterable[str] = (),
         path: str | None = None,
+        on_uploaded: Callable[[str], None] | None = None,
     ) -> AssetInfo:
         """Upload a file and register it as an asset (status ``converting`` until OptiSigns is done).
 
@@ -99,34 +100,90 @@ class Uploads:
         :param filename: the file name sent with the upload; defaults to the source's name.
         :param tags: tags for the asset, in addition to :data:`~signs_provider.optisigns.client._inputs.PROVIDER_TAG`.
         :param path: the OptiSigns folder, e.g. ``"/Lobby"``; ``None`` is the top folder.
+        :param on_uploaded: called with the upload's id (the assembly id) the moment the upload
+            service has the file, before ``saveAsset``: a caller records it there so that a later
+            attempt can :meth:`finish_upload` instead of sending the file again. An exception it
+            raises stops the upload (no ``saveAsset``).
         :return: the new asset; wait for it with :meth:`Assets.wait_for_ready <signs_provider.optisigns.client.assets.Assets.wait_for_ready>`.
         """
         upload, asset_name = self.check(source, name=name, filename=filename)
         all_tags = with_provider_tag(tags)
         params, signature = self.options()
         assembly = self._post(upload, params=params, signature=signature)
+        assembly_id = str(assembly["assembly_id"])
+        if on_uploaded is not None:
+            on_uploaded(assembly_id)
+        asset = self._save(assembly_id, asset_name, all_tags, path)
+        log.info("Uploaded %s (%d bytes) as asset %s.", upload.filename, upload.size, asset.get("_id"))
+        return asset
+
+    def finish_upload(
+        self,
+        assembly_id: str,
+        source: UploadSource,
+        *,
+        name: str | None = None,
+        filename: str | None = None,
+        tags: Iterable[str] = (),
+        path: str | None = None,
+    ) -> AssetInfo:
+        """Register as an asset a file an earlier :meth:`upload_file` already sent (no file is sent).
+
+        For an upload interrupted between the upload service's answer and ``saveAsset`` (a worker
+        that died, a ``saveAsset`` answer lost and not found in the landing wait): the asset that
+        holds ``assembly_id`` is looked for first (``saveAsset`` may have landed), and saved only
+        when there is none, through the same send-once path as :meth:`upload_file`. The source and
+        the other arguments are those of the first call: they give the asset's name and tags (the
+        source is checked, not read).
+
+        Resuming rests on a guess about the real API: that the upload service keeps a finished
+        assembly's file and that ``saveAsset`` takes any finished assembly id as ``processId``, not
+        only one fresh from the same session. The payload is the documented one (``processId`` is a
+        field of ``saveAsset``'s asset in the official SDK, evidence ``sdk-01-saveAsset``, and of
+        ``AssetInput`` in the schema the emulator serves); how long the file is kept is not
+        documented. When OptiSigns refuses the id (the emulator answers a GraphQL error with code
+        404 for an unknown upload), this raises that error and the caller uploads the file again.
+
+        :param assembly_id: the id given to ``on_uploaded`` by the earlier :meth:`upload_file`.
+        :raises OptiSignsGraphQLError: OptiSigns refused the id (nothing was created).
+        """
+        _, asset_name = self.check(source, name=name, filename=filename)
+        if not str(assembly_id).strip():
+            raise SignsConfigError("assembly_id: empty. Give the id on_uploaded received from upload_file.")
+        asset = self._save(str(assembly_id), asset_name, with_provider_tag(tags), path, look_first=True)
+        log.info(
+            "Finished upload %s as asset %s (the file was not sent again).", assembly_id, asset.get("_id")
+        )
+        return asset
+
+    def _save(
+        self,
+        assembly_id: str,
+        asset_name: str,
+        tags: list[str],
+        path: str | None,
+        *,
+        look_first: bool = False,
+    ) -> AssetInfo:
+        """``saveAsset`` for an uploaded file, once: after a lost answer, the asset holding ``assembly_id`` is looked for."""
         payload = {
             "type": "file",
             "originalFileName": asset_name,
-            "processId": assembly["assembly_id"],
+            "processId": assembly_id,
             "status": "converting",
             "path": path,
-            "tags": all_tags,
+            "tags": tags,
         }
 
         def look() -> AssetInfo | None:
             return next(
-                (
-                    a
-                    for a in self.assets.list(name=asset_name)
-                    if a.get("processId") == assembly["assembly_id"]
-                ),
+                (a for a in self.assets.list(name=asset_name) if a.get("processId") == assembly_id),
                 None,
             )
 
-        asset = self.assets.create(payload, look=look, what=f"asset {asset_name!r}")
-        log.info("Uploaded %s (%d bytes) as asset %s.", upload.filename, upload.size, asset.get("_id"))
-        return asset
+        # Resuming an earlier upload, its asset is looked for first: that upload's saveAsset may have landed.
+        found = look() if look_first else None
+        return found or self.assets.create(payload, look=look, what=f"asset {asset_name!r}")
 
     def check(
         self, source: UploadSource, *, name: str | None = None, filename: str | None = None
