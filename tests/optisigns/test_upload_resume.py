@@ -203,3 +203,61 @@ def _wait_for(check, within: float = 10.0) -> None:
     deadline = time.monotonic() + within
     while not check() and time.monotonic() < deadline:
         time.sleep(0.2)
+
+
+# -- a real Airflow run -----------------------------------------------------------------------------------
+
+_DAG = """
+import os
+from datetime import datetime, timedelta
+
+from airflow.sdk import DAG
+
+from signs_provider.optisigns.operators import OptiSignsUploadAssetOperator
+
+with DAG("signs_upload_resume", schedule=None, start_date=datetime(2026, 1, 1)):
+    OptiSignsUploadAssetOperator(
+        task_id="upload", source=os.environ["UPLOAD_SOURCE"], name="Menu", retries=1, retry_delay=timedelta(0)
+    )
+"""
+
+
+def test_a_real_airflow_retry_finishes_the_upload_of_its_first_try(
+    airflow_db, optisigns_env, big_png, tmp_path
+):
+    """``airflow dags test`` on Airflow 3.3 (its own task state store): try 1's saveAsset is lost (a
+    dropped connection, never applied, not found in the 2 s landing wait) and the task fails; try 2
+    finishes the upload. Before: try 2 sent the 1 MB file again (2 file POSTs)."""
+    import json
+    import os
+    import re
+    import subprocess
+    import sys
+
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "signs_upload_resume.py").write_text(_DAG)
+    env = {**os.environ, **optisigns_env.connections()}
+    conn = json.loads(env["AIRFLOW_CONN_OPTISIGNS_DEFAULT"])
+    conn.setdefault("extra", {})["timeout"] = 1  # landing wait 2 s
+    env.update(
+        AIRFLOW_CONN_OPTISIGNS_DEFAULT=json.dumps(conn),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+        UPLOAD_SOURCE=str(big_png),
+    )
+    optisigns_env.control.add_fault("drop", operation="saveAsset", times=1)
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", "dags", "test", "signs_upload_resume"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    output = result.stdout + result.stderr
+    finished = re.search(r"DagRun Finished: dag_id=signs_upload_resume,.*?state=(\w+)", output)
+    assert result.returncode == 0 and finished and finished.group(1) == "success", output[-8000:]
+    assert "AmbiguousWriteError" in output  # try 1 failed as meant
+    assert optisigns_env.control.count(path=UPLOAD) == 1
+    assert optisigns_env.control.count(operation="saveAsset") == 2
+    (asset,) = menu_assets()
+    assert asset["processId"] == optisigns_env.control.optisigns_state()["uploads"][0]["assembly_id"]
