@@ -586,3 +586,125 @@ def test_a_netrc_entry_does_not_replace_the_api_key(emulator, monkeypatch, tmp_p
     netrc.chmod(0o600)
     monkeypatch.setenv("NETRC", str(netrc))
     assert _optisigns(emulator, monkeypatch).execute("query { me { _id } }")["me"]
+
+
+# -- the prepared-request template: what goes on the wire is what requests would send ---------------
+
+
+@pytest.fixture
+def echo():
+    """A loopback server recording each request as seen on the wire; it sets a cookie when asked."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[dict] = []
+
+    class Echo(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self) -> None:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            if headers.get("transfer-encoding") == "chunked":
+                body = b""
+                while True:
+                    size = int(self.rfile.readline().strip(), 16)
+                    chunk = self.rfile.read(size + 2)[:size]
+                    if not size:
+                        break
+                    body += chunk
+            else:
+                body = self.rfile.read(int(headers.get("content-length") or 0))
+            seen.append({"method": self.command, "path": self.path, "headers": headers, "body": body})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            if self.path.endswith("/set-cookie"):
+                self.send_header("Set-Cookie", "session=abc; Path=/")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        do_GET = do_POST = do_PUT = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def _chunks():
+    yield b'{"a": '
+    yield b"1}"
+
+
+_SHAPES = [
+    ("GET", {}),
+    ("GET", {"params": {"limit": 5, "skip": 0}}),
+    ("POST", {}),
+    ("POST", {"json": {"query": "q", "variables": {"id": "x"}}}),
+    ("POST", {"data": b'{"a": 1}', "headers": {"Content-Type": "application/json"}}),
+    ("PUT", {"data": _chunks, "headers": {"Content-Type": "application/json"}}),
+    ("GET", {"headers": {"Accept": None, "X-Extra": "1"}}),
+]
+
+
+@pytest.mark.parametrize(("method", "kwargs"), _SHAPES)
+def test_the_wire_is_what_requests_would_send(echo, method: str, kwargs: dict) -> None:
+    """The transport prepares each endpoint's request once and copies it: every later call (the copy)
+    sends the same request line, headers and body as ``requests.Session.request`` does."""
+    import requests
+
+    url, seen = echo
+    transport = _transport()
+    for _ in range(2):  # the first call prepares the template, the second is copied from it
+        transport.send(method, f"{url}/endpoint", idempotent=True, **kwargs)
+    reference = requests.Session()
+    reference.trust_env = False
+    reference.headers.update(transport.headers)
+    data = kwargs.get("data")
+    reference.request(
+        method,
+        f"{url}/endpoint",
+        data=data() if callable(data) else data,
+        **{k: v for k, v in kwargs.items() if k != "data"},
+    )
+    first, second, expected = seen
+    assert first == second == expected
+    if data is _chunks:  # a stream of unknown length goes chunked, without a stale Content-Length
+        assert "content-length" not in second["headers"]
+
+
+def test_cookies_the_server_sets_are_sent_back(echo) -> None:
+    url, seen = echo
+    transport = _transport()
+    transport.send("GET", f"{url}/endpoint", idempotent=True)  # a template, before any cookie
+    transport.send("GET", f"{url}/set-cookie", idempotent=True)
+    transport.send("GET", f"{url}/endpoint", idempotent=True)
+    assert "cookie" not in seen[0]["headers"]
+    assert seen[2]["headers"]["cookie"] == "session=abc"
+
+
+def test_credentials_never_follow_a_redirect_from_a_copied_request(two_hosts) -> None:
+    """Stripping the credential on a redirect changes the redirected copy, never the template."""
+    url, seen = two_hosts
+    transport = _transport()
+    for _ in range(3):
+        transport.send("GET", f"{url}/getuser", idempotent=True)
+    assert len(seen) == 3
+    assert all("x-api-token" not in s and "authorization" not in s for s in seen)
+
+
+def test_the_opensign_base_url_follows_the_connection(emulator, monkeypatch) -> None:
+    """Worked out once per connection read: a connection read again (another host) gives a new one."""
+    hook = _opensign(emulator, monkeypatch)
+    assert hook.base_url == f"{emulator.opensign_host('sandbox')}/api/v1.2"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OS_HTTP",
+        json.dumps({"conn_type": "opensign", "password": "tok-123456", "host": "https://os.example.com"}),
+    )
+    assert hook.base_url == f"{emulator.opensign_host('sandbox')}/api/v1.2"  # the connection read once
+    hook._connection = None
+    assert hook.base_url == "https://os.example.com/api/v1.2"

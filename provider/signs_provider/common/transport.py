@@ -344,6 +344,8 @@ class SyncTransport:
         self.secret_headers = secret_headers
         self._session: requests.Session | None = None
         self._environments: dict[tuple[str, str], dict[str, Any]] = {}
+        # (method, url, per-call headers) -> a request prepared without body, and its environment.
+        self._templates: dict[tuple[Any, ...], tuple[requests.PreparedRequest, dict[str, Any]]] = {}
 
     @property
     def session(self) -> requests.Session:
@@ -358,6 +360,7 @@ class SyncTransport:
             self._session.close()
             self._session = None
         self._environments.clear()
+        self._templates.clear()
 
     def environment(self, url: str) -> dict[str, Any]:
         """Proxies and CA bundle for ``url``'s host, from the environment, read once per host.
@@ -461,6 +464,37 @@ class SyncTransport:
         ``Session.send``, so cookies, redirects (with :meth:`_Session.make`'s credential stripping),
         hooks and the connection pool behave as before.
         """
+        session = self.session
+        if params or len(session.cookies):
+            # A query string, or cookies the server set: requests' own preparation, every time.
+            prepared = self._prepare(method, url, headers, params)
+            environment = self.environment(url)
+        else:
+            prepared, environment = self._from_template(method, url, headers)
+        if body is not None or json is not None:
+            # Prepared without a body, a POST says "Content-Length: 0": the body's own length (or
+            # chunked transfer, for a stream of unknown length) replaces it, as if prepared in one go.
+            if not (headers and any(name.lower() == "content-length" for name in headers)):
+                prepared.headers.pop("Content-Length", None)
+            prepared.prepare_body(body, None, json)
+        return session.send(
+            prepared,
+            timeout=self.timeout,
+            stream=stream,
+            verify=environment["verify"] if verify is None else verify,
+            proxies=environment["proxies"] if proxies is None else proxies,
+            cert=session.cert,
+            allow_redirects=True,
+        )
+
+    #: Distinct (method, URL, headers) templates kept; URLs carry object ids, so the cache is bounded.
+    _MAX_TEMPLATES = 256
+
+    def _prepare(
+        self, method: str, url: str, headers: dict[str, str] | None, params: Any
+    ) -> requests.PreparedRequest:
+        """The request as ``requests`` prepares it, without its body: session headers merged once
+        (per-call headers on top, ``None`` removing one, as ``Session.request`` does)."""
         import requests
 
         session = self.session
@@ -473,22 +507,41 @@ class SyncTransport:
             method=method.upper(),
             url=url,
             headers=merged,
-            data=body,
-            json=json,
             params=params,
             cookies=session.cookies,
             hooks=session.hooks,
         )
-        environment = self.environment(url)
-        return session.send(
-            prepared,
-            timeout=self.timeout,
-            stream=stream,
-            verify=environment["verify"] if verify is None else verify,
-            proxies=environment["proxies"] if proxies is None else proxies,
-            cert=session.cert,
-            allow_redirects=True,
-        )
+        return prepared
+
+    def _from_template(
+        self, method: str, url: str, headers: dict[str, str] | None
+    ) -> tuple[requests.PreparedRequest, dict[str, Any]]:
+        """A fresh request for (method, URL, headers), copied from one prepared once.
+
+        Preparing parses and re-quotes the URL, validates every header and reads the cookie jar: the
+        same work for every call to the same endpoint. The copy has its own headers (a redirect's
+        credential stripping changes only the copy), the session's cookie jar and hooks as
+        ``prepare`` sets them; only taken while the jar is empty (a template holds no Cookie
+        header) and without query parameters. The body is prepared on the copy.
+        """
+        import requests
+
+        key = (method, url, tuple(headers.items()) if headers else None)
+        found = self._templates.get(key)
+        if found is None:
+            if len(self._templates) >= self._MAX_TEMPLATES:
+                self._templates.clear()
+            found = (self._prepare(method, url, headers, None), self.environment(url))
+            self._templates[key] = found
+        template, environment = found
+        prepared = requests.PreparedRequest()
+        prepared.method = template.method
+        prepared.url = template.url
+        prepared.headers = template.headers.copy()
+        prepared._cookies = self.session.cookies  # type: ignore[attr-defined]  # as prepare_cookies sets it
+        prepared.body = template.body
+        prepared.prepare_hooks(self.session.hooks)
+        return prepared, environment
 
 
 class AsyncTransport:

@@ -47,7 +47,7 @@ from signs_provider.opensign.status import DocumentState, DocumentStatus
 
 if TYPE_CHECKING:
     import requests
-    from airflow.sdk import ObjectStoragePath
+    from airflow.sdk import Connection, ObjectStoragePath
 
     from signs_provider.opensign.webhooks import ReplayGuard, WebhookEvent
 
@@ -138,6 +138,7 @@ class OpenSignHook(SignsHttpHook):
         #: Deprecated: always 1 (a create is sent once per call).
         self.create_attempts = 1
         self._client: OpenSignClient | None = None
+        self._base_url: tuple[Connection, str] | None = None
 
     @property
     def create_settle_seconds(self) -> float:
@@ -157,8 +158,20 @@ class OpenSignHook(SignsHttpHook):
 
     @property
     def base_url(self) -> str:
-        """API root: the host override if set, else the environment's host, plus ``/api/v1.2``."""
-        host = (self.connection.host or "").strip()
+        """API root: the host override if set, else the environment's host, plus ``/api/v1.2``.
+
+        Worked out once per connection read (every request's URL starts with it).
+        """
+        connection = self.connection
+        cached = self._base_url
+        if cached is not None and cached[0] is connection:
+            return cached[1]
+        url = self._work_out_base_url(connection)
+        self._base_url = (connection, url)
+        return url
+
+    def _work_out_base_url(self, connection: Connection) -> str:
+        host = (connection.host or "").strip()
         if host:
             if "://" not in host:
                 host = f"https://{host}"
