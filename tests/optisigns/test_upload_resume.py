@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from signs_provider.common.errors import AmbiguousWriteError
+from signs_provider.common.errors import AmbiguousWriteError, SignsApiError
 from signs_provider.common.task_state import record_key
 from signs_provider.optisigns.hooks import OptiSignsHook
 from signs_provider.optisigns.operators import KEY_TAG_PREFIX, OptiSignsUploadAssetOperator, marker_tag
@@ -140,6 +140,30 @@ def test_a_recorded_upload_the_api_refuses_is_uploaded_again(optisigns_env, big_
     assert optisigns_env.control.count(path=UPLOAD) == 1
     assert [a["_id"] for a in menu_assets()] == [retry["asset_id"]]
     assert store.values[RECORD] == {"asset_id": retry["asset_id"], "marker": MARKER}
+
+
+def test_a_retry_that_cannot_reach_optisigns_raises_and_keeps_the_record(optisigns_env, big_png) -> None:
+    """A 500 (past the retries) while finishing is OptiSigns unwell, not a refusal: no fresh upload."""
+    store = _Store(die_after_upload=True)
+    with pytest.raises(WorkerLost):
+        run(1, store, big_png)
+    optisigns_env.control.reset_requests()
+    optisigns_env.control.add_fault("500", path="^/optisigns/graphql$", operation="saveAsset", times=50)
+    with pytest.raises(AmbiguousWriteError):
+        run(2, store, big_png, landing_wait=0.5, timeout=2)
+    assert optisigns_env.control.count(path=UPLOAD) == 0
+    assert "assembly_id" in store.values[RECORD]  # the next retry resumes again
+    optisigns_env.control.clear_faults()
+    # The search by tag answers; the look for the upload's asset gets 500s past the retries.
+    optisigns_env.control.add_fault("500", operation="assets", skip=1, times=50)
+    with pytest.raises(SignsApiError) as raised:
+        run(3, store, big_png)
+    assert raised.value.status == 500
+    assert optisigns_env.control.count(path=UPLOAD) == 0
+    optisigns_env.control.clear_faults()
+    retry = run(4, store, big_png)
+    assert optisigns_env.control.count(path=UPLOAD) == 0
+    assert [a["_id"] for a in menu_assets()] == [retry["asset_id"]]
 
 
 def test_a_record_of_another_key_is_not_resumed(optisigns_env, big_png) -> None:

@@ -195,7 +195,12 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
     On Airflow 3.3 the asset's id is also recorded in the task state store the moment OptiSigns
     answers, and a retry reads the recorded asset by id (one query) instead of searching by tag; an
     asset deleted or failed since, no record (Airflow 3.2, a try that died before recording), or a
-    record about another key, and the retry searches by tag as before.
+    record about another key, and the retry searches by tag as before. The upload's id is recorded
+    earlier still, the moment the upload service has the file (before ``saveAsset``): a retry of a
+    try that died in between, or whose ``saveAsset`` failed or lost its answer, finds no asset by tag
+    and finishes that upload (the asset holding it, else ``saveAsset`` with it) instead of sending
+    the file again; if OptiSigns refuses that upload id (its file gone), the file is uploaded again
+    (logged).
     """
 
     template_fields: Sequence[str] = (
@@ -316,6 +321,7 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
         """Upload the file, recording its upload id the moment the upload service has it; or, when
         an earlier try recorded one and no asset, finish that upload without sending the file again."""
         from signs_provider.common.errors import SignsApiError
+        from signs_provider.common.transport import is_retryable_status
         from signs_provider.optisigns.errors import OptiSignsAuthError, OptiSignsScopeError
 
         uploads = self.hook.client.uploads
@@ -329,6 +335,8 @@ class OptiSignsUploadAssetOperator(_OptiSignsOperator):
             except (OptiSignsAuthError, OptiSignsScopeError):
                 raise  # the fresh upload would be refused the same way
             except SignsApiError as exc:
+                if exc.status is not None and is_retryable_status(exc.status):
+                    raise  # OptiSigns is unwell, not refusing: the next retry resumes again
                 # OptiSigns answered (nothing was created) but would not save that upload: its file is
                 # gone from the upload service, we guess (the real API's answer is not documented).
                 self.log.warning(
