@@ -138,11 +138,13 @@ class Uploads:
 
         Resuming rests on a guess about the real API: that the upload service keeps a finished
         assembly's file and that ``saveAsset`` takes any finished assembly id as ``processId``, not
-        only one fresh from the same session. The payload is the documented one (``processId`` is a
-        field of ``saveAsset``'s asset in the official SDK, evidence ``sdk-01-saveAsset``, and of
-        ``AssetInput`` in the schema the emulator serves); how long the file is kept is not
-        documented. When OptiSigns refuses the id (the emulator answers a GraphQL error with code
-        404 for an unknown upload), this raises that error and the caller uploads the file again.
+        only one fresh from the same session. The payload is the documented one: the official SDK's
+        ``uploadFileAsset`` (evidence ``sdk-01-saveAsset``) and the cookbook's ``add_file_asset``
+        (``cook-01-saveAsset``; their variables in the evidence's ``variables.json``) send the
+        assembly id as ``processId``, but both right after the upload; none resumes an older one, and
+        how long the upload service keeps a file is not documented. When OptiSigns refuses the id
+        (the emulator answers a GraphQL error with code 404 for an unknown upload), this raises that
+        error and the caller uploads the file again.
 
         :param assembly_id: the id given to ``on_uploaded`` by the earlier :meth:`upload_file`.
         :raises OptiSignsGraphQLError: OptiSigns refused the id (nothing was created).
