@@ -25,7 +25,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -460,9 +460,10 @@ class SyncTransport:
         ``Session.request`` merges the session's headers, cookies, hooks and settings into each request
         through generic helpers (a typing-protocol ``isinstance`` per item, new cookie jars, the
         environment): most of a call's own time. Here the session's headers are merged once (per-call
-        headers on top, ``None`` removing one, as ``requests`` does), and the request goes through
-        ``Session.send``, so cookies, redirects (with :meth:`_Session.make`'s credential stripping),
-        hooks and the connection pool behave as before.
+        headers on top, ``None`` removing one, as ``requests`` does), each endpoint's request is
+        prepared once (:meth:`_from_template`), and the request goes through ``Session.send``'s steps
+        (:func:`_session_send`), so cookies, redirects (with :meth:`_Session.make`'s credential
+        stripping), hooks and the connection pool behave as before.
         """
         session = self.session
         if params or len(session.cookies):
@@ -477,14 +478,14 @@ class SyncTransport:
             if not (headers and any(name.lower() == "content-length" for name in headers)):
                 prepared.headers.pop("Content-Length", None)
             prepared.prepare_body(body, None, json)
-        return session.send(
+        return _session_send(
+            session,
             prepared,
             timeout=self.timeout,
             stream=stream,
             verify=environment["verify"] if verify is None else verify,
             proxies=environment["proxies"] if proxies is None else proxies,
             cert=session.cert,
-            allow_redirects=True,
         )
 
     #: Distinct (method, URL, headers) templates kept; URLs carry object ids, so the cache is bounded.
@@ -542,6 +543,39 @@ class SyncTransport:
         prepared.body = template.body
         prepared.prepare_hooks(self.session.hooks)
         return prepared, environment
+
+
+def _session_send(
+    session: requests.Session, prepared: requests.PreparedRequest, **kwargs: Any
+) -> requests.Response:
+    """``session.send(prepared, allow_redirects=True, **kwargs)`` (requests 2.x), its steps in order,
+    without the two that do nothing on a plain answer.
+
+    Persisting cookies and resolving redirects are skipped only when the answer has no
+    ``Set-Cookie``, is no redirect and has no history (a response hook may add some); otherwise they
+    run as ``Session.send`` runs them (with :meth:`_Session.make`'s credential stripping on redirects).
+    """
+    from requests.cookies import extract_cookies_to_jar
+    from requests.hooks import dispatch_hook
+
+    adapter = session.get_adapter(url=prepared.url or "")
+    started = time.perf_counter()
+    response = adapter.send(prepared, **kwargs)
+    response.elapsed = timedelta(seconds=time.perf_counter() - started)
+    response = dispatch_hook("response", prepared.hooks, response, **kwargs)
+    headers = response.headers
+    if response.history or response.is_redirect or "set-cookie" in headers or "set-cookie2" in headers:
+        for earlier in response.history:
+            extract_cookies_to_jar(session.cookies, earlier.request, earlier.raw)
+        extract_cookies_to_jar(session.cookies, prepared, response.raw)
+        history = list(session.resolve_redirects(response, prepared, **kwargs))
+        if history:
+            history.insert(0, response)
+            response = history.pop()
+            response.history = history
+    if not kwargs.get("stream"):
+        response.content  # noqa: B018 - read the body now, as Session.send does
+    return response
 
 
 class AsyncTransport:
