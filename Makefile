@@ -39,7 +39,7 @@ typecheck: install
 
 # Two workers (pytest-xdist): the real-Airflow tests stay together on one (tests/conftest.py).
 test: lint typecheck docs
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --durations=20
 
 # The user's manual. Warnings are errors: a broken include, a broken internal link or a docstring
 # that does not parse fails the build.

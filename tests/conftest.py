@@ -72,14 +72,21 @@ def dags_test(airflow_db, signs_emulator):
     return run
 
 
-# Under `make test` the suite runs on two pytest-xdist workers (`--dist loadgroup`). The tests that
-# start whole Airflows (a local one with a browser, a distributed one with Celery and PostgreSQL)
-# each take most of a core: they share one group, so they run one after another on one worker
-# while the other worker takes everything else.
-_REAL_SERVER_MARKERS = ("real_airflow", "distributed")
+# Under `make test` the suite runs on two pytest-xdist workers. The tests that start whole Airflows
+# (tests/ui: a local one with a browser, and one for the event-driven DAG; tests/distributed: Celery,
+# PostgreSQL, Redis) each take most of a core and share module- and session-wide servers: they form
+# one unit that runs on one worker, one test after another, while the other worker takes everything
+# else test by test. This is xdist's scheduler hook rather than `xdist_group` marks, which pytest 9.2's
+# structured node ids make xdist ignore (pytest-dev/pytest-xdist#1386): the suite would then start
+# each Airflow once per worker, side by side.
+REAL_SERVER_TESTS = ("tests/ui/", "tests/distributed/test_distributed.py")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if any(item.get_closest_marker(name) for name in _REAL_SERVER_MARKERS):
-            item.add_marker(pytest.mark.xdist_group("real-servers"))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class RealServersTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "real-servers" if nodeid.startswith(REAL_SERVER_TESTS) else nodeid
+
+    return RealServersTogether(config, log)
