@@ -149,7 +149,7 @@ def local_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAir
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Debian Chromium driven by Playwright (skipped locally, failed in CI, when missing)."""
     if not os.path.exists(CHROMIUM):
