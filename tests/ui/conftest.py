@@ -82,22 +82,15 @@ class LocalAirflow:
         return self.log.read_text(errors="replace")[-chars:]
 
 
-@pytest.fixture(scope="session")
-def local_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAirflow]:
-    """``dev/airflow_local.py`` on free ports in a temporary AIRFLOW_HOME, stopped with SIGINT at the end."""
+@contextlib.contextmanager
+def running_local_airflow(
+    home: Path, log: Path, env: dict[str, str], password: str
+) -> Iterator[LocalAirflow]:
+    """Run ``dev/airflow_local.py`` on free ports in ``home``; stop it with SIGINT and check nothing is left."""
     from signs_emulator.client import ControlClient
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    home = tmp_path_factory.mktemp("airflow-local")
     port, emulator_port = free_port(), free_port()
-    password = "ui-tests-password"
-    log = ARTIFACTS / "airflow_local.log"
-    env = {
-        **os.environ,
-        # Only the runs a test triggers: no scheduled run may queue in front of them.
-        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
-        "OPENSIGN_POLL_SECONDS": str(POLL_SECONDS),
-    }
     argv = [sys.executable, str(REPO / "dev" / "airflow_local.py"), "--home", str(home)]
     argv += ["--port", str(port), "--emulator-port", str(emulator_port), "--password", password]
     argv += ["--autopilot-seconds", "0", "--parallelism", "4", "--ready-timeout", "200"]
@@ -147,6 +140,20 @@ def local_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAir
         assert code == 0 and not leftovers, (
             f"after SIGINT the launcher exited with {code} and left running: {leftovers}\n{log.read_text()[-3000:]}"
         )
+
+
+@pytest.fixture(scope="session")
+def local_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAirflow]:
+    """``dev/airflow_local.py`` on free ports in a temporary AIRFLOW_HOME, stopped with SIGINT at the end."""
+    env = {
+        **os.environ,
+        # Only the runs a test triggers: no scheduled run may queue in front of them.
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        "OPENSIGN_POLL_SECONDS": str(POLL_SECONDS),
+    }
+    home = tmp_path_factory.mktemp("airflow-local")
+    with running_local_airflow(home, ARTIFACTS / "airflow_local.log", env, "ui-tests-password") as airflow:
+        yield airflow
 
 
 @pytest.fixture(scope="module")

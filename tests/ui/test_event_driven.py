@@ -8,12 +8,8 @@ watcher (the polling trigger in the triggerer) still starts a run.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -22,8 +18,7 @@ import httpx
 import pytest
 
 from tests.opensign.conftest import make_pdf, signer
-from tests.processes import descendants, still_running
-from tests.ui.conftest import ARTIFACTS, REPO, LocalAirflow, free_port, launcher, wait_for
+from tests.ui.conftest import ARTIFACTS, LocalAirflow, running_local_airflow, wait_for
 
 pytestmark = pytest.mark.real_airflow
 
@@ -42,62 +37,13 @@ def event_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAir
     scheduler creates no asset-triggered run either, which is what this module tests. Its sample
     DAGs stay paused but the one tested here, so nothing else is scheduled.
     """
-    from signs_emulator.client import ControlClient
-
-    home = tmp_path_factory.mktemp("airflow-events")
-    port, emulator_port = free_port(), free_port()
-    password = "event-tests-password"
-    log = ARTIFACTS / "airflow_events.log"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OPENSIGN_POLL_SECONDS": str(POLL_SECONDS)}
     env.pop("AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE", None)
-    argv = [sys.executable, str(REPO / "dev" / "airflow_local.py"), "--home", str(home)]
-    argv += ["--port", str(port), "--emulator-port", str(emulator_port), "--password", password]
-    argv += ["--autopilot-seconds", "0", "--parallelism", "4", "--ready-timeout", "200"]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            argv,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"dev/airflow_local.py exited with {process.returncode}:\n{log.read_text()[-6000:]}")
-        return launcher.READY_BANNER in log.read_text(errors="replace")
-
-    try:
-        wait_for("dev/airflow_local.py to report ready", ready, timeout=240, interval=1.0)
-    except BaseException:
-        process.kill()
-        raise
-    url = f"http://127.0.0.1:{port}"
-    token = httpx.post(
-        f"{url}/auth/token", json={"username": launcher.USERNAME, "password": password}, timeout=30
-    ).json()["access_token"]
-    api = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    emulator_url = f"http://127.0.0.1:{emulator_port}"
-    control = ControlClient(emulator_url)
-    try:
-        yield LocalAirflow(url, emulator_url, launcher.USERNAME, password, home, log, api, control)
-    finally:
-        api.close()
-        control.close()
-        tracked = descendants(process.pid)
-        process.send_signal(signal.SIGINT)
-        code: int | None = None
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            code = process.wait(timeout=90)
-        leftovers = still_running(tracked)
-        for line in leftovers:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(line.split()[0]), signal.SIGKILL)
-        assert code == 0 and not leftovers, (
-            f"exit {code}, left running: {leftovers}\n{log.read_text()[-3000:]}"
-        )
+    home = tmp_path_factory.mktemp("airflow-events")
+    with running_local_airflow(
+        home, ARTIFACTS / "airflow_events.log", env, "event-tests-password"
+    ) as airflow:
+        yield airflow
 
 
 def _signed_document(hook: Any, control: Any, title: str) -> str:
